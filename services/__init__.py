@@ -1,0 +1,1 @@
+"""The deployable services, each an app built from the shared factory."""

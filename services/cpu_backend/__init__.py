@@ -1,0 +1,1 @@
+"""CPU backend: ``/api/v1/cpu``."""

@@ -1,0 +1,62 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.api.state import StateDep
+from shared.db.session import ping
+from shared.storage.base import StorageError
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/health", summary="Liveness: answers while the process lives")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", summary="Readiness: database, storage, queue and engines")
+def ready(state: StateDep) -> JSONResponse:
+    checks: dict[str, Any] = {}
+    try:
+        ping(state.db)
+        checks["database"] = {"status": "ok"}
+    except Exception as exc:
+        checks["database"] = {"status": "unavailable", "detail": type(exc).__name__}
+    try:
+        state.storage.check()
+        checks["storage"] = {"status": "ok"}
+    except StorageError as exc:
+        checks["storage"] = {"status": "unavailable", "detail": str(exc)}
+    checks["queue"] = {"status": "ok", "backend": "in-process", "depth": state.queue.depth()}
+    checks["warm_up"] = {"status": "ok" if state.warm else "pending"}
+    services: dict[str, Any] = {}
+    for route in state.routes:
+        preferred = [name for name in route.engines if state.engines.is_available(name)]
+        fallback = [name for name in route.fallback if state.engines.is_available(name)]
+        entry: dict[str, Any] = {
+            "prefix": route.prefix,
+            "status": "ok" if preferred or fallback else "unavailable",
+            "engines": [vars(state.engines.describe(name)) for name in route.candidates()],
+        }
+        if not preferred:
+            entry["detail"] = (
+                f"none of its own engines ({', '.join(route.engines) or 'none implemented yet'}) is usable; "
+                + (f"jobs run on {', '.join(fallback)}" if fallback else "no fallback engine")
+            )
+        services[route.name] = entry
+    checks["services"] = services
+    ok = all(check["status"] == "ok" for key, check in checks.items() if key != "services") and all(
+        entry["status"] == "ok" for entry in services.values()
+    )
+    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,124 @@
+"""``ablage serve`` runs the service; ``ablage ocr`` recognises files locally, without a server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from shared.documents.selection import parse_pages, select_pages
+from shared.documents.sniff import check_allowed, sniff
+from shared.documents.source import open_document
+from shared.engines.registry import EngineRegistry
+from shared.errors import AblageError
+from shared.jobs.pipeline import build_result, recognize_pages
+from shared.results.render import ARTIFACTS, ResultFormat
+from shared.settings import Settings
+
+app = typer.Typer(help="Ablage-System: OCR for German and English business documents.", no_args_is_help=True)
+
+
+class Service(StrEnum):
+    embedded = "embedded"
+    cpu = "cpu"
+    gpu = "gpu"
+
+
+_FACTORIES = {
+    Service.embedded: "services.embedded:create_app",
+    Service.cpu: "services.cpu_backend.app:create_app",
+    Service.gpu: "services.gpu_backend.app:create_app",
+}
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    service: Annotated[Service, typer.Option(help="which prefixes to serve")] = Service.embedded,
+) -> None:
+    """Serve the HTTP API (embedded defaults: SQLite and local storage under DATA_DIR)."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        _FACTORIES[service],
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.service.log_level.value.lower(),
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def ocr(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="documents to recognise")],
+    lang: Annotated[str | None, typer.Option("--lang", help="ISO 639-1 list, e.g. de,en")] = None,
+    output_format: Annotated[ResultFormat, typer.Option("--format", help="output format")] = ResultFormat.text,
+    output_dir: Annotated[Path | None, typer.Option("-o", "--output-dir", help="write files here")] = None,
+    engine_name: Annotated[str, typer.Option("--engine", help="OCR engine")] = "tesseract",
+    pages: Annotated[str | None, typer.Option(help="pages to read, e.g. 1-3,5")] = None,
+    force_ocr: Annotated[bool, typer.Option(help="OCR pages even when they have a text layer")] = False,
+) -> None:
+    """Recognise FILES and print the result, or write one file per input into --output-dir."""
+    settings = Settings()
+    languages = [code.strip() for code in lang.split(",")] if lang else list(settings.ocr.languages)
+    engines = EngineRegistry(settings)
+    failures = 0
+    try:
+        engine = engines.get(engine_name)
+        artifact = ARTIFACTS[output_format]
+        if output_dir:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        with tqdm(total=len(files), unit="file", desc="files", position=0) as file_bar:
+            for path in files:
+                try:
+                    kind = sniff(path)
+                    check_allowed(kind, settings.upload.allowed_extensions)
+                    source = open_document(path, kind, settings.upload)
+                    try:
+                        selected = select_pages(parse_pages(pages), source.page_count)
+                        with tqdm(
+                            total=len(selected), unit="page", desc=path.name, position=1, leave=False
+                        ) as page_bar:
+                            recognized = recognize_pages(
+                                source,
+                                selected,
+                                engine,
+                                languages=languages,
+                                force_ocr=force_ocr,
+                                detect_orientation=settings.ocr.detect_orientation,
+                                deadline=time.monotonic() + settings.ocr.processing_timeout,
+                                on_page=lambda _done, _page: page_bar.update(),
+                            )
+                    finally:
+                        source.close()
+                except AblageError as exc:
+                    failures += 1
+                    tqdm.write(f"{path}: {exc.detail}", file=None)
+                    file_bar.update()
+                    continue
+                result = build_result(str(uuid.uuid4()), engine, languages, recognized)
+                rendered = artifact.render(result)
+                if output_dir:
+                    suffix = Path(artifact.filename).suffix
+                    (output_dir / f"{path.stem}{suffix}").write_text(rendered, encoding="utf-8")
+                else:
+                    tqdm.write(rendered)
+                file_bar.update()
+    except AblageError as exc:
+        raise typer.BadParameter(exc.detail) from None
+    finally:
+        engines.close()
+    if failures:
+        raise typer.Exit(code=1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The database: system of record for documents and jobs."""

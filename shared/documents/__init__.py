@@ -1,0 +1,1 @@
+"""Uploaded documents: type sniffing, page selection, PDF and raster page sources, orientation."""

@@ -1,0 +1,48 @@
+"""A document opened for processing: a page count and, per page, an image or a text-layer page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image
+
+from shared.documents.sniff import DocumentKind
+from shared.results.model import Page
+from shared.settings import UploadSettings
+
+
+@dataclass
+class PageInput:
+    number: int
+    image: Image.Image | None
+    dpi: int
+    text_page: Page | None = None
+
+
+class DocumentSource(Protocol):
+    page_count: int
+
+    def page(self, number: int, *, want_text_layer: bool) -> PageInput: ...
+
+    def close(self) -> None: ...
+
+
+def open_document(path: Path, kind: DocumentKind, limits: UploadSettings) -> DocumentSource:
+    """Open and validate; raises the 422 family for encrypted, corrupt, too long or too large documents."""
+    if kind is DocumentKind.pdf:
+        from shared.documents.pdf import PdfSource
+
+        source: DocumentSource = PdfSource(path, limits)
+    else:
+        from shared.documents.raster import RasterSource
+
+        source = RasterSource(path, limits)
+    if source.page_count > limits.max_pages:
+        count = source.page_count
+        source.close()
+        from shared.errors import TooManyPages
+
+        raise TooManyPages(f"the document has {count} pages; the limit is {limits.max_pages}")
+    return source

@@ -1,0 +1,42 @@
+"""What every OCR engine provides."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from PIL import Image
+
+from shared.results.model import Page
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str
+    version: str
+    languages: list[str]
+    loaded: bool
+    device: str = "cpu"
+    detail: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def info(self) -> EngineInfo: ...
+
+    def recognize(
+        self,
+        image: Image.Image,
+        *,
+        page_number: int,
+        dpi: int,
+        languages: Sequence[str],
+        timeout: float | None = None,
+    ) -> Page:
+        """OCR one upright page image; boxes in its pixels. Raises ProcessingTimeout past ``timeout`` s."""
+        ...
+
+    def close(self) -> None: ...

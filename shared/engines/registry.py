@@ -1,0 +1,83 @@
+"""Engines by name. A module path is registered, and imported only when the engine is first asked for,
+so an image without torch never imports torch."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+
+from shared.engines.base import EngineInfo, OcrEngine
+from shared.errors import EngineUnavailable
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[Settings], OcrEngine]
+
+_FACTORIES: dict[str, str] = {
+    "tesseract": "shared.engines.tesseract:TesseractEngine",
+}
+
+
+def register_engine(name: str, target: str) -> None:
+    """``target`` is ``"package.module:Factory"``; the factory takes the settings."""
+    _FACTORIES[name] = target
+
+
+def registered_engines() -> list[str]:
+    return list(_FACTORIES)
+
+
+class EngineRegistry:
+    """One instance of each engine per process, built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._engines: dict[str, OcrEngine] = {}
+        self._failures: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> OcrEngine:
+        with self._lock:
+            if name in self._engines:
+                return self._engines[name]
+            if name in self._failures:
+                raise EngineUnavailable(f"engine {name!r} is unavailable: {self._failures[name]}")
+            target = _FACTORIES.get(name)
+            if target is None:
+                raise EngineUnavailable(f"no engine named {name!r}; registered: {', '.join(_FACTORIES)}")
+            module_name, _, attr = target.partition(":")
+            try:
+                factory: EngineFactory = getattr(importlib.import_module(module_name), attr)
+                engine = factory(self._settings)
+            except EngineUnavailable as exc:
+                self._failures[name] = exc.detail
+                raise
+            except Exception as exc:
+                # Never leak the internals to clients; the log keeps the traceback.
+                log.exception("engine %s failed to load", name)
+                self._failures[name] = f"{type(exc).__name__} while loading"
+                raise EngineUnavailable(f"engine {name!r} failed to load") from exc
+            self._engines[name] = engine
+            return engine
+
+    def is_available(self, name: str) -> bool:
+        try:
+            self.get(name)
+        except EngineUnavailable:
+            return False
+        return True
+
+    def describe(self, name: str) -> EngineInfo:
+        try:
+            return self.get(name).info()
+        except EngineUnavailable as exc:
+            return EngineInfo(name=name, version="", languages=[], loaded=False, detail=exc.detail)
+
+    def close(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.close()
+            self._engines.clear()

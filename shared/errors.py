@@ -1,0 +1,97 @@
+"""The service's own failures; ``shared.api.problems`` turns each into RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AblageError(Exception):
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def problem(self) -> dict[str, Any]:
+        return {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extra,
+        }
+
+
+class BadRequest(AblageError):
+    status = 400
+    slug = "bad-request"
+    title = "Malformed request"
+
+
+class DocumentTooLarge(AblageError):
+    status = 413
+    slug = "document-too-large"
+    title = "Upload exceeds MAX_UPLOAD_SIZE"
+
+
+class UnsupportedMediaType(AblageError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Document type not allowed"
+
+
+class InvalidDocument(AblageError):
+    status = 422
+    slug = "invalid-document"
+    title = "Document cannot be processed"
+
+
+class EncryptedDocument(InvalidDocument):
+    slug = "encrypted-document"
+    title = "Document is encrypted"
+
+
+class TooManyPages(InvalidDocument):
+    slug = "too-many-pages"
+    title = "Document has too many pages"
+
+
+class TooManyPixels(InvalidDocument):
+    slug = "too-many-pixels"
+    title = "Image exceeds the pixel limit"
+
+
+class ProcessingTimeout(InvalidDocument):
+    slug = "processing-timeout"
+    title = "Processing exceeded PROCESSING_TIMEOUT"
+
+
+class JobNotFound(AblageError):
+    status = 404
+    slug = "job-not-found"
+    title = "No such job"
+
+
+class ResultNotReady(AblageError):
+    status = 409
+    slug = "result-not-ready"
+    title = "Job has not finished"
+
+
+class EngineUnavailable(AblageError):
+    status = 503
+    slug = "engine-unavailable"
+    title = "OCR engine unavailable"
+
+
+class Backpressure(AblageError):
+    status = 503
+    slug = "overloaded"
+    title = "Service is overloaded"
+
+    def __init__(self, detail: str, retry_after: int = 30, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after

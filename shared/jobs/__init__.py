@@ -1,0 +1,1 @@
+"""Jobs: submission (dedupe, storage, database, queue), processing, and completion."""

@@ -1,0 +1,66 @@
+"""The page loop shared by the job worker and the ``ablage ocr`` command."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from shared.documents.orientation import upright
+from shared.documents.source import DocumentSource
+from shared.engines.base import OcrEngine
+from shared.errors import ProcessingTimeout
+from shared.metrics import PAGES
+from shared.results.markdown import render_markdown
+from shared.results.model import EngineRef, OcrResult, Page
+from shared.results.text import render_text
+
+PageCallback = Callable[[int, Page], None]
+
+
+def recognize_pages(
+    source: DocumentSource,
+    pages: Sequence[int],
+    engine: OcrEngine,
+    *,
+    languages: Sequence[str],
+    force_ocr: bool,
+    detect_orientation: bool,
+    deadline: float,
+    on_page: PageCallback | None = None,
+) -> list[Page]:
+    """Text-layer pages are read, the rest turned upright and OCR'd; ``deadline`` is a monotonic time."""
+    results: list[Page] = []
+    for done, number in enumerate(pages, 1):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProcessingTimeout(
+                f"stopped after {done - 1} of {len(pages)} pages when the processing timeout ran out"
+            )
+        page_input = source.page(number, want_text_layer=not force_ocr)
+        if page_input.text_page is not None:
+            page = page_input.text_page
+        else:
+            assert page_input.image is not None
+            image = page_input.image
+            if detect_orientation:
+                image, _ = upright(image)
+            page = engine.recognize(
+                image, page_number=number, dpi=page_input.dpi, languages=languages, timeout=remaining
+            )
+        PAGES.labels(page.engine, page.source).inc()
+        results.append(page)
+        if on_page is not None:
+            on_page(done, page)
+    return results
+
+
+def build_result(result_id: str, engine: OcrEngine, languages: Sequence[str], pages: list[Page]) -> OcrResult:
+    info = engine.info()
+    return OcrResult(
+        id=result_id,
+        engine=EngineRef(name=info.name, version=info.version),
+        languages=list(languages),
+        pages=pages,
+        text=render_text(pages),
+        markdown=render_markdown(pages),
+    )

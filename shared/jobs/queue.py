@@ -1,0 +1,67 @@
+"""The queue seam. Embedded mode runs jobs on a pool of threads in the API process."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from shared.metrics import QUEUE_DEPTH
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[str], None]
+
+
+class JobQueue(Protocol):
+    def start(self, handler: JobHandler) -> None: ...
+
+    def enqueue(self, job_id: str) -> None: ...
+
+    def depth(self) -> int: ...
+
+    def stop(self) -> None: ...
+
+
+class InProcessQueue:
+    """``WORKERS`` threads. OCR engines release the GIL while they recognise, so threads use every core."""
+
+    def __init__(self, workers: int, name: str = "embedded") -> None:
+        self._workers = workers
+        self._name = name
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+
+    def start(self, handler: JobHandler) -> None:
+        for index in range(self._workers):
+            thread = threading.Thread(target=self._run, args=(handler,), name=f"ocr-worker-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _run(self, handler: JobHandler) -> None:
+        while True:
+            job_id = self._queue.get()
+            QUEUE_DEPTH.labels(self._name).set(self._queue.qsize())
+            if job_id is None:
+                return
+            try:
+                handler(job_id)
+            except Exception:
+                # The handler records failures on the job; this only keeps the worker alive.
+                log.exception("worker crashed on job %s", job_id)
+
+    def enqueue(self, job_id: str) -> None:
+        self._queue.put(job_id)
+        QUEUE_DEPTH.labels(self._name).set(self._queue.qsize())
+
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()

@@ -1,0 +1,252 @@
+"""Submitting, reading and deleting jobs. The original is stored before the job row exists,
+and the row exists before the queue hears of it, so an accepted upload is never lost."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db.models import Document, Job, JobStatus, utcnow
+from shared.documents.selection import parse_pages, select_pages
+from shared.documents.sniff import MEDIA_TYPES, check_allowed, sniff
+from shared.documents.source import open_document
+from shared.engines.registry import EngineRegistry
+from shared.errors import Backpressure, BadRequest, EngineUnavailable, JobNotFound, ResultNotReady
+from shared.jobs.options import JobOptions
+from shared.jobs.processor import THUMBNAIL_KEY
+from shared.jobs.queue import JobQueue
+from shared.jobs.routes import ServiceRoute
+from shared.metrics import JOBS
+from shared.results.render import ARTIFACTS, ResultFormat
+from shared.settings import Settings
+from shared.storage.base import Area, Storage
+
+log = logging.getLogger(__name__)
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass
+class Upload:
+    path: Path
+    sha256: str
+    size: int
+    filename: str | None
+
+
+@dataclass
+class SubmitForm:
+    languages: str | None = None
+    engine: str | None = None
+    pages: str | None = None
+    force_ocr: bool = False
+
+
+@dataclass
+class Submission:
+    job: Job
+    reused_original: bool
+    reused_result: bool
+
+
+class JobService:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        storage: Storage,
+        queue: JobQueue,
+        engines: EngineRegistry,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._storage = storage
+        self._queue = queue
+        self._engines = engines
+
+    # -- submission ---------------------------------------------------------------------------------
+
+    def _languages(self, raw: str | None) -> list[str]:
+        if raw is None or not raw.strip():
+            return list(self._settings.ocr.languages)
+        codes = [code.strip().lower() for code in raw.split(",") if code.strip()]
+        bad = [code for code in codes if not _LANGUAGE.match(code)]
+        if bad or not codes:
+            raise BadRequest(f"languages: {', '.join(bad) or raw!r} is not a comma list of ISO 639-1 codes")
+        return list(dict.fromkeys(codes))
+
+    def _engine(self, route: ServiceRoute, requested: str | None) -> str:
+        name = (requested or "auto").strip().lower()
+        if name == "auto":
+            for candidate in route.candidates():
+                if self._engines.is_available(candidate):
+                    return candidate
+            raise EngineUnavailable(f"no OCR engine is available at {route.prefix}")
+        if name not in route.candidates():
+            offered = ", ".join(("auto", *route.candidates()))
+            raise BadRequest(f"engine {name!r} is not offered at {route.prefix}; choose one of {offered}")
+        self._engines.get(name)
+        return name
+
+    def submit(self, upload: Upload, form: SubmitForm, route: ServiceRoute) -> Submission:
+        requested_pages = parse_pages(form.pages)
+        languages = self._languages(form.languages)
+        kind = sniff(upload.path)
+        check_allowed(kind, self._settings.upload.allowed_extensions)
+        source = open_document(upload.path, kind, self._settings.upload)
+        page_count = source.page_count
+        source.close()
+        pages = select_pages(requested_pages, page_count)
+        engine = self._engine(route, form.engine)
+        supported = self._engines.describe(engine).languages
+        missing = [code for code in languages if code not in supported]
+        if missing:
+            raise BadRequest(
+                f"languages: {', '.join(missing)} not available with {engine}; available: {', '.join(supported)}"
+            )
+        if self._queue.depth() >= self._settings.ocr.max_queue_depth:
+            raise Backpressure(f"{self._queue.depth()} jobs are waiting; try again later", retry_after=30)
+        options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
+
+        reused_original = self._storage.exists(Area.originals, upload.sha256)
+        if not reused_original:
+            self._storage.put_file(Area.originals, upload.sha256, upload.path)
+        self._ensure_document(upload, kind.value, MEDIA_TYPES[kind], page_count)
+
+        with self._sessions.begin() as session:
+            earlier = session.scalars(
+                select(Job)
+                .where(
+                    Job.document_sha256 == upload.sha256,
+                    Job.options_key == options.key(),
+                    Job.status == JobStatus.succeeded,
+                )
+                .order_by(Job.finished_at.desc())
+                .limit(1)
+            ).first()
+            job = Job(
+                id=str(uuid.uuid4()),
+                document_sha256=upload.sha256,
+                filename=(upload.filename or "")[:255] or None,
+                service=route.name,
+                engine=engine,
+                languages=languages,
+                pages=pages,
+                force_ocr=form.force_ocr,
+                options_key=options.key(),
+                created_at=utcnow(),
+            )
+            if earlier is not None and self._copy_result(earlier.id, job.id):
+                job.status = JobStatus.succeeded
+                job.result_from = earlier.id
+                job.pages_done = len(pages)
+                job.started_at = job.finished_at = utcnow()
+            session.add(job)
+        JOBS.labels(job.status).inc()
+        if job.status is JobStatus.queued:
+            self._queue.enqueue(job.id)
+        with self._sessions() as session:
+            stored = session.get(Job, job.id)
+            assert stored is not None
+        return Submission(stored, reused_original, job.result_from is not None)
+
+    def _ensure_document(self, upload: Upload, kind: str, content_type: str, page_count: int) -> None:
+        for _attempt in range(2):
+            try:
+                with self._sessions.begin() as session:
+                    if session.get(Document, upload.sha256) is None:
+                        session.add(
+                            Document(
+                                sha256=upload.sha256,
+                                kind=kind,
+                                content_type=content_type,
+                                size=upload.size,
+                                page_count=page_count,
+                            )
+                        )
+                return
+            except IntegrityError:
+                # Another upload of the same bytes inserted it between our read and write.
+                continue
+
+    def _copy_result(self, source_job: str, target_job: str) -> bool:
+        try:
+            for fmt, artifact in ARTIFACTS.items():
+                key = f"{source_job}/{artifact.filename}"
+                if fmt is ResultFormat.json:
+                    result = json.loads(self._storage.get_bytes(Area.processed, key))
+                    result["id"] = target_job
+                    self._storage.put_bytes(
+                        Area.processed, f"{target_job}/{artifact.filename}", json.dumps(result).encode()
+                    )
+                else:
+                    self._storage.copy(Area.processed, key, f"{target_job}/{artifact.filename}")
+        except FileNotFoundError:
+            # The earlier result is gone (deleted meanwhile); OCR again instead.
+            self._storage.delete_prefix(Area.processed, target_job)
+            return False
+        return True
+
+    # -- reading and deleting -------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job:
+        with self._sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise JobNotFound(f"there is no job {job_id}")
+            return job
+
+    def result(self, job_id: str, fmt: ResultFormat) -> bytes:
+        job = self.get(job_id)
+        if job.status is JobStatus.failed:
+            raise ResultNotReady("the job failed; see its error", job_error=job.error)
+        if not job.finished:
+            raise ResultNotReady(f"the job is {job.status}; poll its status until it has succeeded")
+        return self._storage.get_bytes(Area.processed, f"{job_id}/{ARTIFACTS[fmt].filename}")
+
+    def thumbnail(self, job_id: str) -> bytes:
+        job = self.get(job_id)
+        try:
+            return self._storage.get_bytes(Area.thumbnails, THUMBNAIL_KEY.format(sha256=job.document_sha256))
+        except FileNotFoundError:
+            raise ResultNotReady("the thumbnail is made when the job starts") from None
+
+    def delete(self, job_id: str) -> None:
+        with self._sessions.begin() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise JobNotFound(f"there is no job {job_id}")
+            sha256 = job.document_sha256
+            session.delete(job)
+            session.flush()
+            others = session.scalar(select(func.count()).select_from(Job).where(Job.document_sha256 == sha256))
+            last = not others
+            if last:
+                document = session.get(Document, sha256)
+                if document is not None:
+                    session.delete(document)
+        self._storage.delete_prefix(Area.processed, job_id)
+        if last:
+            self._storage.delete(Area.originals, sha256)
+            self._storage.delete_prefix(Area.thumbnails, sha256)
+
+    def recover(self) -> int:
+        """Re-queue jobs a previous process accepted but did not finish."""
+        with self._sessions.begin() as session:
+            jobs = session.scalars(
+                select(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running])).order_by(Job.created_at)
+            ).all()
+            for job in jobs:
+                job.status = JobStatus.queued
+            ids = [job.id for job in jobs]
+        for job_id in ids:
+            self._queue.enqueue(job_id)
+        return len(ids)

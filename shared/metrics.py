@@ -1,0 +1,24 @@
+"""Prometheus metrics. Defined once per process; every app in it reports into the default registry."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "ablage_http_requests_total", "HTTP requests by route template and status", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "ablage_http_request_duration_seconds",
+    "HTTP request latency by route template",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+JOBS = Counter("ablage_jobs_total", "Job status transitions", ["status"])
+PAGES = Counter("ablage_pages_total", "Pages processed by engine and source", ["engine", "source"])
+PROCESSING_SECONDS = Histogram(
+    "ablage_job_processing_seconds",
+    "Wall time from a job's start to its end",
+    ["engine"],
+    buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200),
+)
+QUEUE_DEPTH = Gauge("ablage_queue_depth", "Jobs waiting in the queue", ["queue"])

@@ -1,0 +1,51 @@
+"""Layout heuristics every engine shares: lines into blocks, and headings from relative line height."""
+
+from __future__ import annotations
+
+from statistics import median
+
+from shared.results.model import Block, BlockKind, Line, Page, union_bbox
+
+# A line this much taller than the page's median line reads as a heading.
+_TITLE_HEIGHT_RATIO = 1.4
+_TITLE_MAX_CHARS = 120
+# A vertical gap wider than this many line heights starts a new block.
+_BLOCK_GAP_RATIO = 0.9
+
+
+def _height(line: Line) -> int:
+    return line.bbox[3] - line.bbox[1]
+
+
+def group_lines(lines: list[Line]) -> list[Block]:
+    """Consecutive lines (in reading order) form a block until a wide gap or a jump back up the page."""
+    blocks: list[Block] = []
+    current: list[Line] = []
+    for line in lines:
+        if current:
+            previous = current[-1]
+            gap = line.bbox[1] - previous.bbox[3]
+            size = max(_height(previous), _height(line), 1)
+            if gap > _BLOCK_GAP_RATIO * size or gap < -size:
+                blocks.append(Block(bbox=union_bbox(ln.bbox for ln in current), lines=current))
+                current = []
+        current.append(line)
+    if current:
+        blocks.append(Block(bbox=union_bbox(ln.bbox for ln in current), lines=current))
+    return blocks
+
+
+def mark_titles(page: Page) -> Page:
+    heights = [_height(line) for line in page.lines() if line.text.strip()]
+    if len(heights) < 3:
+        return page
+    typical = median(heights)
+    for block in page.blocks:
+        if block.kind is not BlockKind.text or not block.lines or len(block.lines) > 2:
+            continue
+        text = " ".join(line.text for line in block.lines).strip()
+        if not text or len(text) > _TITLE_MAX_CHARS or not any(ch.isalpha() for ch in text):
+            continue
+        if min(_height(line) for line in block.lines) >= _TITLE_HEIGHT_RATIO * typical:
+            block.kind = BlockKind.title
+    return page

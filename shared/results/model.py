@@ -1,0 +1,88 @@
+"""Pages → blocks → lines → words, with boxes in rendered-page pixels (origin top-left) and 0..1 confidences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+BBox = tuple[int, int, int, int]
+
+
+class BlockKind(StrEnum):
+    text = "text"
+    title = "title"
+    table = "table"
+    list = "list"
+    figure = "figure"
+    header = "header"
+    footer = "footer"
+    caption = "caption"
+
+
+class PageSource(StrEnum):
+    ocr = "ocr"
+    text_layer = "text_layer"
+
+
+class Word(BaseModel):
+    bbox: BBox
+    text: str
+    confidence: float = Field(ge=0, le=1)
+
+
+class Line(BaseModel):
+    bbox: BBox
+    text: str
+    confidence: float = Field(ge=0, le=1)
+    words: list[Word] = Field(default_factory=list)
+
+
+class Block(BaseModel):
+    bbox: BBox
+    kind: BlockKind = BlockKind.text
+    lines: list[Line] = Field(default_factory=list)
+
+
+class Page(BaseModel):
+    number: int = Field(ge=1, description="1-based page number in the original document")
+    width: int
+    height: int
+    dpi: int
+    source: PageSource
+    engine: str = Field(description="what produced this page: an engine name, or the PDF text layer")
+    confidence: float = Field(ge=0, le=1)
+    blocks: list[Block] = Field(default_factory=list)
+
+    def lines(self) -> Iterable[Line]:
+        for block in self.blocks:
+            yield from block.lines
+
+
+class EngineRef(BaseModel):
+    name: str
+    version: str
+
+
+class OcrResult(BaseModel):
+    id: str
+    engine: EngineRef
+    languages: list[str]
+    pages: list[Page]
+    text: str = ""
+    markdown: str = ""
+
+
+def union_bbox(boxes: Iterable[BBox]) -> BBox:
+    x0s, y0s, x1s, y1s = zip(*boxes, strict=True)
+    return (min(x0s), min(y0s), max(x1s), max(y1s))
+
+
+def mean_confidence(words: Iterable[Word]) -> float:
+    """Character-weighted, so one confident long word outweighs a stray low-confidence dot."""
+    total = weight = 0.0
+    for word in words:
+        total += word.confidence * len(word.text)
+        weight += len(word.text)
+    return round(total / weight, 4) if weight else 0.0
