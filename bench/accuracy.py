@@ -1,6 +1,6 @@
 """Accuracy of an engine on the documents with ground truth under tests/data/documents.
 
-    python -m bench.accuracy [--engine tesseract] [--lang de,en]
+python -m bench.accuracy [--engine tesseract] [--lang de,en]
 """
 
 from __future__ import annotations

@@ -87,10 +87,10 @@ class DatabaseSettings(_Env):
 class Settings(_Env):
     """All settings; sub-settings read their own variables, so tests can override any one."""
 
-    service: ServiceSettings = Field(default_factory=ServiceSettings)
-    upload: UploadSettings = Field(default_factory=UploadSettings)
-    ocr: OcrSettings = Field(default_factory=OcrSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    service: ServiceSettings = Field(default_factory=lambda: ServiceSettings())
+    upload: UploadSettings = Field(default_factory=lambda: UploadSettings())
+    ocr: OcrSettings = Field(default_factory=lambda: OcrSettings())
+    database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

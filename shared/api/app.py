@@ -39,16 +39,16 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
     waiters = CompletionWaiters()
     jobs = JobService(settings, sessions, storage, queue, engines)
     state = AppState(settings, tuple(routes), db, storage, engines, queue, jobs, waiters)
-    queue.start(JobProcessor(settings, sessions, storage, engines, waiters))
+    candidates = tuple(dict.fromkeys(name for route in routes for name in route.candidates()))
+    # Loading engines before the workers start keeps their first jobs as fast as the rest.
+    for name in candidates:
+        engines.is_available(name)
+    processor = JobProcessor(settings, sessions, storage, engines, waiters, candidates)
+    queue.start(processor, processor.warm_up)
     return state
 
 
-def _warm_up(state: AppState) -> None:
-    """Load every engine the routes may use before readiness turns green."""
-    for route in state.routes:
-        for name in route.candidates():
-            state.engines.is_available(name)
-    state.warm = True
+_WARM_UP_TIMEOUT = 600
 
 
 def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] = ()) -> FastAPI:
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = await anyio.to_thread.run_sync(build_state, settings, routes)
         app.state.ablage = state
-        await anyio.to_thread.run_sync(_warm_up, state)
+        state.warm = await anyio.to_thread.run_sync(state.queue.wait_warm, _WARM_UP_TIMEOUT)
         recovered = await anyio.to_thread.run_sync(state.jobs.recover)
         if recovered:
             log.info("re-queued %d unfinished job(s)", recovered)

@@ -25,7 +25,8 @@ class _HashingFileTarget(BaseTarget):
     """Writes the part to disk and hashes it in the same pass, so the file is read once."""
 
     def __init__(self, path: Path, limit: int) -> None:
-        super().__init__(validator=MaxSizeValidator(limit))
+        super().__init__()
+        self._limit = limit
         self._handle = path.open("wb")
         self.hasher = hashlib.sha256()
         self.size = 0
@@ -35,6 +36,8 @@ class _HashingFileTarget(BaseTarget):
         self.seen = True
 
     def on_data_received(self, chunk: bytes) -> None:
+        if self.size + len(chunk) > self._limit:
+            raise DocumentTooLarge(f"the upload exceeds MAX_UPLOAD_SIZE ({self._limit:,} bytes)")
         self._handle.write(chunk)
         self.hasher.update(chunk)
         self.size += len(chunk)
@@ -80,9 +83,9 @@ async def receive_upload(request: Request, limit: int, tmp_dir: Path) -> tuple[U
         async for chunk in request.stream():
             try:
                 parser.data_received(chunk)
+            except DocumentTooLarge:
+                raise
             except ValidationError:
-                if target.size >= limit:
-                    raise DocumentTooLarge(f"the upload exceeds MAX_UPLOAD_SIZE ({limit:,} bytes)") from None
                 raise BadRequest("a form field is too long") from None
             except Exception as exc:
                 raise BadRequest(f"malformed multipart request: {exc}") from None

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -48,7 +48,11 @@ class Job(Base):
     document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"), index=True)
     filename: Mapped[str | None] = mapped_column(String(255))
     service: Mapped[str] = mapped_column(String(32))
-    status: Mapped[JobStatus] = mapped_column(String(16), default=JobStatus.queued, index=True)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=JobStatus.queued,
+        index=True,
+    )
     engine: Mapped[str] = mapped_column(String(64))
     languages: Mapped[list[str]] = mapped_column(JSON)
     pages: Mapped[list[int]] = mapped_column(JSON, doc="selected 1-based page numbers")

@@ -23,6 +23,10 @@ _TRANSPOSE = {
 _local = threading.local()
 
 
+def warm_up() -> None:
+    _api()
+
+
 def _api() -> tesserocr.PyTessBaseAPI | None:
     if not hasattr(_local, "api"):
         path = tessdata_dir()

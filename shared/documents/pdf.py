@@ -38,7 +38,8 @@ class PdfSource:
         scale = self._limits.render_dpi / 72
         pixels = width_pt * height_pt * scale * scale
         if pixels > self._limits.max_render_pixels:
-            scale *= math.sqrt(self._limits.max_render_pixels / pixels)
+            # A hair under the exact ratio, so that rounding to whole pixels cannot cross the limit.
+            scale *= math.sqrt(self._limits.max_render_pixels / pixels) * 0.999
         return scale
 
     def page(self, number: int, *, want_text_layer: bool) -> PageInput:

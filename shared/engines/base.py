@@ -27,6 +27,10 @@ class OcrEngine(Protocol):
 
     def info(self) -> EngineInfo: ...
 
+    def warm_up(self, languages: Sequence[str]) -> None:
+        """Load what the calling thread needs, so the first page it reads is not slower than the rest."""
+        ...
+
     def recognize(
         self,
         image: Image.Image,

@@ -64,6 +64,9 @@ class TesseractEngine:
     def missing_languages(self, languages: Sequence[str]) -> list[str]:
         return [code for code in languages if ISO_639_2.get(code, code) not in self._models]
 
+    def warm_up(self, languages: Sequence[str]) -> None:
+        self._api(languages)
+
     def _api(self, languages: Sequence[str]) -> tesserocr.PyTessBaseAPI:
         key = "+".join(ISO_639_2.get(code, code) for code in languages)
         apis: dict[str, tesserocr.PyTessBaseAPI] = self._local.__dict__.setdefault("apis", {})
@@ -142,7 +145,11 @@ class TesseractEngine:
                 kind = _KINDS.get(word.BlockType(), BlockKind.text)
             elif word.IsAtBeginningOf(RIL.TEXTLINE):
                 close_line()
-            text = (word.GetUTF8Text(RIL.WORD) or "").strip()
+            try:
+                text = (word.GetUTF8Text(RIL.WORD) or "").strip()
+            except RuntimeError:
+                # Figure and separator "words" carry no text; tesserocr raises instead of returning "".
+                continue
             box = word.BoundingBox(RIL.WORD)
             if not text or box is None:
                 continue

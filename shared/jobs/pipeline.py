@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+from PIL import Image
+
 from shared.documents.orientation import upright
 from shared.documents.source import DocumentSource
 from shared.engines.base import OcrEngine
@@ -15,6 +17,7 @@ from shared.results.model import EngineRef, OcrResult, Page
 from shared.results.text import render_text
 
 PageCallback = Callable[[int, Page], None]
+ImageCallback = Callable[[int, Image.Image], None]
 
 
 def recognize_pages(
@@ -27,8 +30,13 @@ def recognize_pages(
     detect_orientation: bool,
     deadline: float,
     on_page: PageCallback | None = None,
+    on_image: ImageCallback | None = None,
 ) -> list[Page]:
-    """Text-layer pages are read, the rest turned upright and OCR'd; ``deadline`` is a monotonic time."""
+    """Text-layer pages are read, the rest turned upright and OCR'd; ``deadline`` is a monotonic time.
+
+    ``on_image`` sees each rendered page image as it is, before it is turned (thumbnails use it, so a page
+    is decoded once).
+    """
     results: list[Page] = []
     for done, number in enumerate(pages, 1):
         remaining = deadline - time.monotonic()
@@ -42,6 +50,8 @@ def recognize_pages(
         else:
             assert page_input.image is not None
             image = page_input.image
+            if on_image is not None:
+                on_image(number, image)
             if detect_orientation:
                 image, _ = upright(image)
             page = engine.recognize(

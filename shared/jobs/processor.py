@@ -12,8 +12,9 @@ from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db.models import Job, JobStatus, utcnow
+from shared.documents.orientation import warm_up as warm_orientation
 from shared.documents.sniff import DocumentKind
-from shared.documents.source import DocumentSource, open_document
+from shared.documents.source import open_document
 from shared.engines.registry import EngineRegistry
 from shared.errors import AblageError
 from shared.jobs.completion import CompletionWaiters
@@ -42,12 +43,22 @@ class JobProcessor:
         storage: Storage,
         engines: EngineRegistry,
         waiters: CompletionWaiters,
+        warm_engines: tuple[str, ...] = (),
     ) -> None:
+        self._warm_engines = warm_engines
         self._settings = settings
         self._sessions = sessions
         self._storage = storage
         self._engines = engines
         self._waiters = waiters
+
+    def warm_up(self) -> None:
+        """Runs in each worker thread: builds the thread's engine state for the default languages."""
+        if self._settings.ocr.detect_orientation:
+            warm_orientation()
+        for name in self._warm_engines:
+            if self._engines.is_available(name):
+                self._engines.get(name).warm_up(self._settings.ocr.languages)
 
     def __call__(self, job_id: str) -> None:
         started = time.monotonic()
@@ -80,10 +91,18 @@ class JobProcessor:
 
     def _run(self, job: Job, deadline: float) -> OcrResult:
         engine = self._engines.get(job.engine)
+        thumbnail_key = THUMBNAIL_KEY.format(sha256=job.document_sha256)
+        needs_thumbnail = not self._storage.exists(Area.thumbnails, thumbnail_key)
+
+        def thumbnail_from(number: int, image: Image.Image) -> None:
+            nonlocal needs_thumbnail
+            if number == 1 and needs_thumbnail:
+                self._storage.put_bytes(Area.thumbnails, thumbnail_key, _thumbnail(image))
+                needs_thumbnail = False
+
         with self._storage.local_path(Area.originals, job.document_sha256) as path:
             source = open_document(path, DocumentKind(job.document.kind), self._settings.upload)
             try:
-                self._thumbnail(job.document_sha256, source)
                 pages = recognize_pages(
                     source,
                     job.pages,
@@ -93,23 +112,16 @@ class JobProcessor:
                     detect_orientation=self._settings.ocr.detect_orientation,
                     deadline=deadline,
                     on_page=lambda done, _page: self._progress(job.id, done),
+                    on_image=thumbnail_from,
                 )
+                if needs_thumbnail:
+                    # Page 1 was not rendered: it was not selected, or it was read from its text layer.
+                    first = source.page(1, want_text_layer=False)
+                    if first.image is not None:
+                        thumbnail_from(1, first.image)
             finally:
                 source.close()
         return build_result(job.id, engine, job.languages, pages)
-
-    def _thumbnail(self, sha256: str, source: DocumentSource) -> None:
-        key = THUMBNAIL_KEY.format(sha256=sha256)
-        if self._storage.exists(Area.thumbnails, key):
-            return
-        first = source.page(1, want_text_layer=False)
-        if first.image is None:
-            return
-        image: Image.Image = first.image.copy()
-        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        buffer = io.BytesIO()
-        image.save(buffer, format="WEBP", quality=80)
-        self._storage.put_bytes(Area.thumbnails, key, buffer.getvalue())
 
     def _store_artifacts(self, result: OcrResult) -> None:
         for artifact in ARTIFACTS.values():
@@ -144,3 +156,11 @@ class JobProcessor:
             self._storage.delete_prefix(Area.processed, job_id)
             return
         JOBS.labels(status).inc()
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    small = image.copy()
+    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    buffer = io.BytesIO()
+    small.save(buffer, format="WEBP", quality=80)
+    return buffer.getvalue()

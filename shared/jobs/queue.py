@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -13,10 +14,17 @@ from shared.metrics import QUEUE_DEPTH
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[str], None]
+WarmUp = Callable[[], None]
 
 
 class JobQueue(Protocol):
-    def start(self, handler: JobHandler) -> None: ...
+    def start(self, handler: JobHandler, warm_up: WarmUp | None = None) -> None:
+        """Start consuming; each worker runs ``warm_up`` once before its first job."""
+        ...
+
+    def wait_warm(self, timeout: float) -> bool:
+        """True once every worker has warmed up."""
+        ...
 
     def enqueue(self, job_id: str) -> None: ...
 
@@ -33,14 +41,37 @@ class InProcessQueue:
         self._name = name
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self._warm = threading.Semaphore(0)
 
-    def start(self, handler: JobHandler) -> None:
+    def start(self, handler: JobHandler, warm_up: WarmUp | None = None) -> None:
         for index in range(self._workers):
-            thread = threading.Thread(target=self._run, args=(handler,), name=f"ocr-worker-{index}", daemon=True)
+            thread = threading.Thread(
+                target=self._run, args=(handler, warm_up), name=f"ocr-worker-{index}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
 
-    def _run(self, handler: JobHandler) -> None:
+    def wait_warm(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        acquired = 0
+        try:
+            for _ in range(self._workers):
+                if not self._warm.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    return False
+                acquired += 1
+            return True
+        finally:
+            for _ in range(acquired):
+                self._warm.release()
+
+    def _run(self, handler: JobHandler, warm_up: WarmUp | None) -> None:
+        if warm_up is not None:
+            try:
+                warm_up()
+            except Exception:
+                # A broken engine shows in /ready and fails its jobs; the worker still serves the others.
+                log.exception("worker warm-up failed")
+        self._warm.release()
         while True:
             job_id = self._queue.get()
             QUEUE_DEPTH.labels(self._name).set(self._queue.qsize())

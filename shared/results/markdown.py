@@ -9,6 +9,8 @@ from shared.results.model import Block, BlockKind, Page
 # Characters that would turn a recognised line into Markdown syntax at the start of a paragraph.
 _LEADING_SYNTAX = re.compile(r"^(\s*)([#>*+=-]|\d+[.)](?=\s))")
 _INLINE_SYNTAX = re.compile(r"([\\`*_\[\]<>|])")
+# German suspended compounds ("Liefer- und Leistungsdatum") keep their hyphen across a line break.
+_CONJUNCTIONS = ("und ", "oder ", "bzw", "sowie ", "bis ", "and ", "or ")
 
 
 def _escape(text: str) -> str:
@@ -23,7 +25,13 @@ def _join_lines(lines: list[str]) -> str:
         line = line.strip()
         if not out:
             out = line
-        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
+        elif (
+            out.endswith("-")
+            and len(out) > 1
+            and out[-2].isalpha()
+            and line[:1].islower()
+            and not line.startswith(_CONJUNCTIONS)
+        ):
             out = out[:-1] + line
         else:
             out = f"{out} {line}"

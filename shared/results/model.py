@@ -12,7 +12,7 @@ BBox = tuple[int, int, int, int]
 
 class BlockKind(StrEnum):
     text = "text"
-    title = "title"
+    title = "title"  # type: ignore[assignment]  # shadows str.title; "title" is the contract's name
     table = "table"
     list = "list"
     figure = "figure"

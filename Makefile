@@ -1,0 +1,24 @@
+.PHONY: run test lint bench accuracy clean
+
+run:  ## serve the API on embedded defaults at http://localhost:8000
+	scripts/run
+
+test:  ## install test dependencies and run the test suite
+	scripts/test
+
+lint:
+	scripts/bootstrap dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+bench:  ## API vs direct-engine throughput, text layer vs OCR
+	scripts/bootstrap dev
+	.venv/bin/python -m bench.throughput
+
+accuracy:  ## engine accuracy on the documents with ground truth
+	scripts/bootstrap dev
+	.venv/bin/python -m bench.accuracy
+
+clean:
+	rm -rf .venv data .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,202 @@
+"""Hostile and broken input: a result or a clear 4xx problem, in time, and the service stays healthy."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.conftest import DOCUMENTS, ROBUSTNESS
+from tests.images import encode, huge_png, load
+from tests.jobs import submit, wait_for
+
+pytestmark = pytest.mark.anyio
+
+PHOTOTEST = DOCUMENTS / "mixed_tesseract_phototest.tif"
+PROBLEM = "application/problem+json"
+
+# What each robustness file must give: the upload's status, and for accepted ones the job's end state.
+EXPECTED = {
+    "docling_password_2206.01062_pg3.pdf": (422, "/problems/encrypted-document"),
+    "docling_webp-test.webp": (415, "/problems/unsupported-media-type"),  # webp is not in the default list
+    "ocrmypdf_baiona_cmyk.jpg": (202, "succeeded"),
+    "ocrmypdf_ccitt.pdf": (202, "succeeded"),
+    "ocrmypdf_enormous.pdf": (202, "succeeded"),
+    "ocrmypdf_graph_ocred.pdf": (202, "succeeded"),
+    "ocrmypdf_invalid.pdf": (422, "/problems/invalid-document"),
+    "ocrmypdf_masks.pdf": (202, "succeeded"),
+    "ocrmypdf_no_contents.pdf": (202, "succeeded"),
+    "ocrmypdf_rotated_skew.pdf": (202, "succeeded"),
+    "pdf.js_xref_command_missing.pdf": (202, "succeeded"),
+    "zugferd_EN16931_Elektron.pdf": (202, "succeeded"),
+}
+
+
+def assert_problem(response: httpx.Response, status: int, type_: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == status and problem["title"] and problem["detail"]
+    if type_:
+        assert problem["type"] == type_
+    return problem
+
+
+async def assert_healthy(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health")).status_code == 200
+    assert (await client.get("/ready")).status_code == 200
+    response = await submit(client, PHOTOTEST, filename="after.tif", languages="en")
+    status = await wait_for(client, response.headers["location"])
+    assert status["status"] == "succeeded"
+
+
+@pytest.mark.timeout(600)
+async def test_every_robustness_file(client: httpx.AsyncClient) -> None:
+    assert {p.name for p in ROBUSTNESS.iterdir()} == set(EXPECTED)
+    for name, (code, outcome) in EXPECTED.items():
+        response = await submit(client, ROBUSTNESS / name, filename=name)
+        if code == 202:
+            assert response.status_code == 202, f"{name}: {response.text}"
+            status = await wait_for(client, response.headers["location"], timeout=300)
+            assert status["status"] == outcome, f"{name}: {status}"
+        else:
+            assert_problem(response, code, outcome)
+    await assert_healthy(client)
+
+
+async def test_robustness_details(client: httpx.AsyncClient) -> None:
+    encrypted = await submit(client, ROBUSTNESS / "docling_password_2206.01062_pg3.pdf", filename="x.pdf")
+    assert "encrypted" in encrypted.json()["detail"]
+    enormous = await submit(client, ROBUSTNESS / "ocrmypdf_enormous.pdf", filename="big.pdf")
+    await wait_for(client, enormous.headers["location"])
+    page = (await client.get(enormous.json()["links"]["result"])).json()["pages"][0]
+    # A 30-inch page renders below 300 dpi so that it stays within MAX_RENDER_PIXELS.
+    assert page["dpi"] < 300 and page["width"] * page["height"] <= 60_000_000
+    ocred = await submit(client, ROBUSTNESS / "ocrmypdf_graph_ocred.pdf", filename="g.pdf")
+    await wait_for(client, ocred.headers["location"])
+    assert (await client.get(ocred.json()["links"]["result"])).json()["pages"][0]["source"] == "text_layer"
+
+
+async def test_webp_is_accepted_when_allowed(client_for) -> None:
+    async with client_for(upload={"allowed_extensions": ["png", "webp"]}) as client:
+        response = await submit(client, ROBUSTNESS / "docling_webp-test.webp", filename="x.webp")
+        assert response.status_code == 202
+        status = await wait_for(client, response.headers["location"])
+        assert status["status"] == "succeeded" and status["document"]["content_type"] == "image/webp"
+
+
+async def test_empty_file_and_missing_file_field(client: httpx.AsyncClient) -> None:
+    assert_problem(await submit(client, b"", filename="empty.pdf"), 400)
+    assert_problem(await client.post("/api/v1/cpu/jobs", data={"languages": "de"}), 400)
+    assert_problem(await client.post("/api/v1/cpu/jobs", content=b"{}"), 400)
+
+
+async def test_png_named_pdf_is_sniffed_as_png(client: httpx.AsyncClient) -> None:
+    response = await submit(client, encode(load(PHOTOTEST), "PNG"), filename="invoice.pdf")
+    assert response.status_code == 202
+    status = await wait_for(client, response.headers["location"])
+    assert status["document"]["content_type"] == "image/png" and status["status"] == "succeeded"
+
+
+async def test_type_not_allowed(client_for) -> None:
+    async with client_for(upload={"allowed_extensions": ["pdf"]}) as client:
+        problem = assert_problem(
+            await submit(client, PHOTOTEST, filename="scan.pdf"), 415, "/problems/unsupported-media-type"
+        )
+        assert "image/tiff" in problem["detail"]
+    async with client_for() as client:
+        assert_problem(await submit(client, b"PK\x03\x04" + b"\0" * 100, filename="x.docx"), 415)
+        assert_problem(await submit(client, b"hello, world\n" * 10, filename="x.png"), 415)
+
+
+async def test_over_size_upload_is_refused(client_for) -> None:
+    limit = 50_000
+    big = DOCUMENTS / "de_invoice_ferd_einfach.png"
+    async with client_for(upload={"max_upload_size": limit}) as client:
+        assert_problem(await submit(client, big, filename="big.png"), 413, "/problems/document-too-large")
+
+        # Without a Content-Length the server must still stop reading at the limit.
+        boundary = "ablage-test-boundary"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+
+        async def chunked() -> AsyncIterator[bytes]:
+            yield head
+            stream = io.BytesIO(big.read_bytes())
+            while chunk := stream.read(8192):
+                yield chunk
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        response = await client.post(
+            "/api/v1/cpu/jobs",
+            content=chunked(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert_problem(response, 413)
+        small = await submit(client, encode(load(PHOTOTEST).reduce(2), "PNG", optimize=True), filename="ok.png")
+        assert small.status_code == 202, small.text
+        await wait_for(client, small.headers["location"])
+
+
+async def test_decompression_bomb(client: httpx.AsyncClient) -> None:
+    problem = assert_problem(
+        await submit(client, huge_png(30000, 30000), filename="bomb.png"), 422, "/problems/too-many-pixels"
+    )
+    assert "30000" in problem["detail"]
+    await assert_healthy(client)
+
+
+async def test_too_many_pages(client_for) -> None:
+    async with client_for(upload={"max_pages": 2}) as client:
+        problem = assert_problem(
+            await submit(client, ROBUSTNESS / "zugferd_EN16931_Elektron.pdf", filename="x.pdf"),
+            422,
+            "/problems/too-many-pages",
+        )
+        assert "3 pages" in problem["detail"]
+
+
+async def test_bad_options(client: httpx.AsyncClient) -> None:
+    cases = [
+        {"pages": "3-1"},
+        {"pages": "abc"},
+        {"pages": "7"},  # beyond the document
+        {"languages": "xx"},
+        {"languages": "de;en"},
+        {"engine": "nonexistent"},
+        {"force_ocr": "maybe"},
+    ]
+    for fields in cases:
+        assert_problem(await submit(client, PHOTOTEST, filename="a.tif", **fields), 400)
+
+
+async def test_truncated_image_fails_the_job_not_the_service(client: httpx.AsyncClient) -> None:
+    data = encode(load(DOCUMENTS / "de_invoice_ferd_miete.png"), "PNG")
+    response = await submit(client, data[: len(data) // 2], filename="cut.png")
+    assert response.status_code == 202
+    status = await wait_for(client, response.headers["location"])
+    assert status["status"] == "failed"
+    assert status["error"]["status"] == 422 and "truncated" in status["error"]["detail"]
+    assert_problem(await client.get(status["links"]["result"]), 409)
+    sync = await client.post("/api/v1/cpu", files={"file": ("cut.png", data[: len(data) // 3])})
+    assert_problem(sync, 422)
+    await assert_healthy(client)
+
+
+async def test_processing_timeout_fails_the_job_and_records_why(client_for) -> None:
+    async with client_for(ocr={"processing_timeout": 0.2}) as client:
+        response = await submit(client, DOCUMENTS / "de_invoice_hetzner_2016.png", filename="slow.png")
+        status = await wait_for(client, response.headers["location"])
+        assert status["status"] == "failed"
+        assert status["error"]["type"] == "/problems/processing-timeout"
+        assert_problem(await client.get("/api/v1/cpu/jobs/unknown"), 404)
+
+
+async def test_unknown_routes_and_methods_are_problems(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get("/api/v1/nowhere"), 404)
+    assert_problem(await client.put("/api/v1/cpu/jobs"), 405)
+    assert_problem(await client.get("/api/v1/cpu/jobs/x/result", params={"format": "docx"}), 400)

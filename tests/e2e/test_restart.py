@@ -1,0 +1,52 @@
+"""A job accepted by a process that stopped before running it is finished by the next process."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from services.cpu_backend.app import CPU_ROUTE
+from services.embedded import create_app
+from shared.db.session import create_schema, make_engine, make_sessionmaker
+from shared.engines.registry import EngineRegistry
+from shared.jobs.queue import InProcessQueue
+from shared.jobs.service import JobService, SubmitForm, Upload
+from shared.storage.local import LocalStorage
+from tests.conftest import DOCUMENTS
+from tests.jobs import wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_queued_job_survives_a_restart(make_settings, tmp_path: Path) -> None:
+    settings = make_settings()
+    settings.service.data_dir.mkdir(parents=True)
+    db = make_engine(settings.database_url)
+    create_schema(db)
+    # A queue that is never started: the process "dies" after accepting the upload.
+    service = JobService(
+        settings, make_sessionmaker(db), LocalStorage(settings.storage_dir), InProcessQueue(1), EngineRegistry(settings)
+    )
+    source = DOCUMENTS / "mixed_tesseract_phototest.tif"
+    upload_path = tmp_path / "upload"
+    shutil.copy(source, upload_path)
+    data = source.read_bytes()
+    submission = service.submit(
+        Upload(upload_path, hashlib.sha256(data).hexdigest(), len(data), "photo.tif"), SubmitForm(), CPU_ROUTE
+    )
+    assert submission.job.status == "queued"
+    db.dispose()
+
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=120) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ablage.test") as client:
+            status = await wait_for(client, f"/api/v1/cpu/jobs/{submission.job.id}")
+            assert status["status"] == "succeeded"
+            text = (await client.get(status["links"]["result"], params={"format": "text"})).text
+            assert "quick brown dog" in text

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from shared.evaluation import cer, word_f1
+from shared.settings import Settings
+
+
+def test_cer_and_word_f1() -> None:
+    assert cer("Grüße aus München", "Grüße  aus\nMünchen") == 0.0
+    assert cer("Grusse", "Grüße") == pytest.approx(3 / 5)
+    score = word_f1("b a a x", "a a b c")
+    assert (score.precision, score.recall) == (0.75, 0.75)
+    assert word_f1("", "a").f1 == 0.0
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("ALLOWED_EXTENSIONS", "PDF, png")
+    monkeypatch.setenv("LANGUAGES", "de")
+    monkeypatch.setenv("MAX_UPLOAD_SIZE", "1024")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = Settings()
+    assert settings.upload.allowed_extensions == ["pdf", "png"]
+    assert settings.ocr.languages == ["de"]
+    assert settings.upload.max_upload_size == 1024
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'ablage.db'}"
+    assert settings.service.log_level.value == "DEBUG"
+
+
+def test_settings_refuse_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAX_UPLOAD_SIZE", "-1")
+    with pytest.raises(ValidationError):
+        Settings()
+    monkeypatch.delenv("MAX_UPLOAD_SIZE")
+    monkeypatch.setenv("ALLOWED_EXTENSIONS", " , ")
+    with pytest.raises(ValidationError, match="ALLOWED_EXTENSIONS"):
+        Settings()

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared.documents.selection import parse_pages, select_pages
+from shared.documents.sniff import DocumentKind, check_allowed, sniff
+from shared.errors import BadRequest, UnsupportedMediaType
+from tests.conftest import DOCUMENTS, ROBUSTNESS
+
+
+@pytest.mark.parametrize(
+    ("spec", "pages"),
+    [(None, None), ("", None), ("1", [1]), ("1-3,5", [1, 2, 3, 5]), (" 5 , 2-3 ,2", [2, 3, 5])],
+)
+def test_parse_pages(spec: str | None, pages: list[int] | None) -> None:
+    assert parse_pages(spec) == pages
+
+
+@pytest.mark.parametrize("spec", ["0", "3-1", "a", "1-", "1,,2", "-2", "1-999999999"])
+def test_parse_pages_rejects(spec: str) -> None:
+    with pytest.raises(BadRequest):
+        parse_pages(spec)
+
+
+def test_select_pages() -> None:
+    assert select_pages(None, 3) == [1, 2, 3]
+    assert select_pages([2], 3) == [2]
+    with pytest.raises(BadRequest, match="page 4"):
+        select_pages([1, 4], 3)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (DOCUMENTS / "de_invoice_ferd_einfach.png", DocumentKind.png),
+        (DOCUMENTS / "de_receipt_aldi_18042020_11_00883.jpg", DocumentKind.jpeg),
+        (DOCUMENTS / "mixed_tesseract_phototest.tif", DocumentKind.tiff),
+        (ROBUSTNESS / "docling_webp-test.webp", DocumentKind.webp),
+        (ROBUSTNESS / "ocrmypdf_invalid.pdf", DocumentKind.pdf),
+    ],
+)
+def test_sniff_by_content(path: Path, kind: DocumentKind) -> None:
+    assert sniff(path) is kind
+
+
+def test_sniff_pdf_with_leading_garbage(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\n\n  junk before the header\n" + (ROBUSTNESS / "ocrmypdf_no_contents.pdf").read_bytes())
+    assert sniff(path) is DocumentKind.pdf
+
+
+def test_sniff_rejects_unknown_and_empty(tmp_path: Path) -> None:
+    text = tmp_path / "a.pdf"
+    text.write_text("not a pdf at all")
+    with pytest.raises(UnsupportedMediaType):
+        sniff(text)
+    empty = tmp_path / "b.png"
+    empty.write_bytes(b"")
+    with pytest.raises(BadRequest):
+        sniff(empty)
+
+
+def test_allowed_extensions_use_every_spelling() -> None:
+    check_allowed(DocumentKind.jpeg, ["jpg"])
+    check_allowed(DocumentKind.tiff, ["tiff"])
+    check_allowed(DocumentKind.tiff, ["tif"])
+    with pytest.raises(UnsupportedMediaType):
+        check_allowed(DocumentKind.webp, ["pdf", "png", "jpg", "jpeg", "tiff"])
