@@ -31,6 +31,14 @@ class BadRequest(AblageError):
     title = "Malformed request"
 
 
+class InvalidOption(AblageError):
+    """A well-formed option that names something this service cannot do (an engine, a language, a page)."""
+
+    status = 422
+    slug = "invalid-option"
+    title = "Option cannot be honoured"
+
+
 class DocumentTooLarge(AblageError):
     status = 413
     slug = "document-too-large"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from shared.errors import BadRequest
+from shared.errors import BadRequest, InvalidOption
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
@@ -33,5 +33,5 @@ def select_pages(requested: list[int] | None, page_count: int) -> list[int]:
         return list(range(1, page_count + 1))
     beyond = [p for p in requested if p > page_count]
     if beyond:
-        raise BadRequest(f"pages: page {beyond[0]} was requested but the document has {page_count} page(s)")
+        raise InvalidOption(f"pages: page {beyond[0]} was requested but the document has {page_count} page(s)")
     return requested

@@ -19,7 +19,14 @@ from shared.documents.selection import parse_pages, select_pages
 from shared.documents.sniff import MEDIA_TYPES, check_allowed, sniff
 from shared.documents.source import open_document
 from shared.engines.registry import EngineRegistry
-from shared.errors import Backpressure, BadRequest, EngineUnavailable, JobNotFound, ResultNotReady
+from shared.errors import (
+    Backpressure,
+    BadRequest,
+    EngineUnavailable,
+    InvalidOption,
+    JobNotFound,
+    ResultNotReady,
+)
 from shared.jobs.options import JobOptions
 from shared.jobs.processor import THUMBNAIL_KEY
 from shared.jobs.queue import JobQueue
@@ -92,7 +99,7 @@ class JobService:
             raise EngineUnavailable(f"no OCR engine is available at {route.prefix}")
         if name not in route.candidates():
             offered = ", ".join(("auto", *route.candidates()))
-            raise BadRequest(f"engine {name!r} is not offered at {route.prefix}; choose one of {offered}")
+            raise InvalidOption(f"engine {name!r} is not offered at {route.prefix}; choose one of {offered}")
         self._engines.get(name)
         return name
 
@@ -109,7 +116,7 @@ class JobService:
         supported = self._engines.describe(engine).languages
         missing = [code for code in languages if code not in supported]
         if missing:
-            raise BadRequest(
+            raise InvalidOption(
                 f"languages: {', '.join(missing)} not available with {engine}; available: {', '.join(supported)}"
             )
         if self._queue.depth() >= self._settings.ocr.max_queue_depth:

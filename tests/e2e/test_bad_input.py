@@ -161,17 +161,13 @@ async def test_too_many_pages(client_for) -> None:
 
 
 async def test_bad_options(client: httpx.AsyncClient) -> None:
-    cases = [
-        {"pages": "3-1"},
-        {"pages": "abc"},
-        {"pages": "7"},  # beyond the document
-        {"languages": "xx"},
-        {"languages": "de;en"},
-        {"engine": "nonexistent"},
-        {"force_ocr": "maybe"},
-    ]
-    for fields in cases:
+    malformed = [{"pages": "3-1"}, {"pages": "abc"}, {"languages": "de;en"}, {"force_ocr": "maybe"}]
+    for fields in malformed:
         assert_problem(await submit(client, PHOTOTEST, filename="a.tif", **fields), 400)
+    # Well-formed, but naming what this service cannot do.
+    impossible = [{"pages": "7"}, {"languages": "xx"}, {"engine": "nonexistent"}]
+    for fields in impossible:
+        assert_problem(await submit(client, PHOTOTEST, filename="a.tif", **fields), 422, "/problems/invalid-option")
 
 
 async def test_truncated_image_fails_the_job_not_the_service(client: httpx.AsyncClient) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from shared.documents.selection import parse_pages, select_pages
 from shared.documents.sniff import DocumentKind, check_allowed, sniff
-from shared.errors import BadRequest, UnsupportedMediaType
+from shared.errors import BadRequest, InvalidOption, UnsupportedMediaType
 from tests.conftest import DOCUMENTS, ROBUSTNESS
 
 
@@ -27,7 +27,7 @@ def test_parse_pages_rejects(spec: str) -> None:
 def test_select_pages() -> None:
     assert select_pages(None, 3) == [1, 2, 3]
     assert select_pages([2], 3) == [2]
-    with pytest.raises(BadRequest, match="page 4"):
+    with pytest.raises(InvalidOption, match="page 4"):
         select_pages([1, 4], 3)
 
 
