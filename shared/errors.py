@@ -89,6 +89,26 @@ class ResultNotReady(AblageError):
     title = "Job has not finished"
 
 
+class ResultExpired(AblageError):
+    status = 410
+    slug = "result-expired"
+    title = "Result no longer stored"
+
+
+class IdempotencyKeyReused(AblageError):
+    status = 422
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key was used for a different request"
+
+
+class DependencyUnavailable(AblageError):
+    """The database or storage is unreachable: nothing was accepted, the client should retry."""
+
+    status = 503
+    slug = "dependency-unavailable"
+    title = "A backing service is unavailable"
+
+
 class EngineUnavailable(AblageError):
     status = 503
     slug = "engine-unavailable"

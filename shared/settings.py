@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
@@ -81,7 +81,63 @@ class OcrSettings(_Env):
 
 
 class DatabaseSettings(_Env):
-    database_url: str | None = None
+    database_url: SecretStr | None = Field(None, description="SQLAlchemy URL; unset means SQLite in DATA_DIR")
+    db_pool_size: int = Field(5, gt=0)
+    db_max_overflow: int = Field(10, ge=0)
+    db_pool_timeout: float = Field(30, gt=0, description="seconds to wait for a pooled connection")
+    db_pool_recycle: int = Field(1800, gt=0, description="seconds before a connection is replaced")
+    db_auto_migrate: bool | None = Field(
+        None, description="apply migrations at start-up; default: yes for SQLite, no for a server database"
+    )
+
+
+class QueueSettings(_Env):
+    redis_url: SecretStr | None = Field(None, description="redis:// or rediss://; unset means in-process queue")
+    queue_namespace: str = Field("ablage", description="Redis key prefix of the job queue")
+    queue_visibility_timeout: float = Field(
+        60, gt=0, description="seconds without a heartbeat before a running job's worker counts as dead"
+    )
+    job_max_attempts: int = Field(3, gt=0, description="deliveries of a job before it fails for good")
+    embedded_workers: bool | None = Field(
+        None, description="run OCR workers in the API process; default: yes without REDIS_URL"
+    )
+    sweep_interval: float = Field(15, gt=0, description="seconds between checks for jobs the queue lost")
+    requeue_after: float = Field(
+        900, gt=0, description="seconds a queued job may wait before it is sent to the queue again"
+    )
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.redis_url is not None
+
+    @property
+    def runs_embedded_workers(self) -> bool:
+        return self.embedded_workers if self.embedded_workers is not None else not self.uses_redis
+
+
+class StorageBackend(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
+class StorageSettings(_Env):
+    storage_backend: StorageBackend | None = Field(
+        None, description="default: s3 when S3_ENDPOINT_URL is set, else local disk under DATA_DIR"
+    )
+    s3_endpoint_url: str | None = None
+    s3_region: str = "eu-central-1"
+    s3_bucket_originals: str | None = None
+    s3_bucket_processed: str | None = None
+    s3_bucket_thumbnails: str | None = None
+    s3_sse: str = Field("AES256", description="server-side encryption requested for every object")
+    s3_kms_key_id: str | None = None
+    s3_presign_expiry: int = Field(300, gt=0, le=604800, description="seconds a presigned result URL is valid")
+
+    @property
+    def backend(self) -> StorageBackend:
+        if self.storage_backend is not None:
+            return self.storage_backend
+        return StorageBackend.s3 if self.s3_endpoint_url else StorageBackend.local
 
 
 class Settings(_Env):
@@ -91,20 +147,55 @@ class Settings(_Env):
     upload: UploadSettings = Field(default_factory=lambda: UploadSettings())
     ocr: OcrSettings = Field(default_factory=lambda: OcrSettings())
     database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
+    queue: QueueSettings = Field(default_factory=lambda: QueueSettings())
+    storage: StorageSettings = Field(default_factory=lambda: StorageSettings())
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        problems: list[str] = []
         if not self.upload.allowed_extensions:
-            raise ValueError("ALLOWED_EXTENSIONS must name at least one type")
+            problems.append("ALLOWED_EXTENSIONS must name at least one type")
         if self.ocr.sync_timeout > self.ocr.processing_timeout:
             self.ocr.sync_timeout = self.ocr.processing_timeout
+        redis_url = self.queue.redis_url.get_secret_value() if self.queue.redis_url else None
+        if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
+        if not self.queue.uses_redis and self.queue.embedded_workers is False:
+            problems.append("EMBEDDED_WORKERS=false needs REDIS_URL: otherwise no worker would ever see a job")
+        sqlite = self.database_url.startswith("sqlite")
+        if self.service.environment in (Environment.staging, Environment.prod, Environment.production):
+            env = self.service.environment.value
+            if sqlite:
+                problems.append(f"ENVIRONMENT={env} needs DATABASE_URL (PostgreSQL), not the embedded SQLite")
+            if not self.queue.uses_redis:
+                problems.append(f"ENVIRONMENT={env} needs REDIS_URL: in-process queues lose jobs across replicas")
+            if self.storage.backend is StorageBackend.local:
+                problems.append(f"ENVIRONMENT={env} needs S3 storage (STORAGE_BACKEND=s3), not local disk")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
     def database_url(self) -> str:
         if self.database.database_url:
-            return self.database.database_url
+            return self.database.database_url.get_secret_value()
         return f"sqlite:///{(self.service.data_dir / 'ablage.db').resolve()}"
+
+    @property
+    def environment_suffix(self) -> str:
+        """The suffix of the deployment's resource names: ablage-original-docs-<suffix>."""
+        return {"development": "dev", "production": "prod"}.get(
+            self.service.environment.value, self.service.environment.value
+        )
+
+    def bucket(self, area: str) -> str:
+        configured = {
+            "originals": self.storage.s3_bucket_originals,
+            "processed": self.storage.s3_bucket_processed,
+            "thumbnails": self.storage.s3_bucket_thumbnails,
+        }[area]
+        default = {"originals": "original-docs", "processed": "processed-docs", "thumbnails": "thumbnails"}[area]
+        return configured or f"ablage-{default}-{self.environment_suffix}"
 
     @property
     def storage_dir(self) -> Path:

@@ -10,7 +10,7 @@ from shared.jobs.routes import ServiceRoute
 from shared.settings import Settings
 
 GPU_ENGINES: tuple[str, ...] = ()
-GPU_ROUTE = ServiceRoute(name="ocr", prefix="/api/v1/ocr", engines=GPU_ENGINES, fallback=CPU_ENGINES)
+GPU_ROUTE = ServiceRoute(name="ocr", prefix="/api/v1/ocr", engines=GPU_ENGINES, fallback=CPU_ENGINES, queue="gpu")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

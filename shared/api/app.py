@@ -15,40 +15,34 @@ from shared.api.ocr_routes import build_ocr_router
 from shared.api.problems import register_exception_handlers
 from shared.api.state import AppState
 from shared.api.system_routes import router as system_router
-from shared.db.session import create_schema, make_engine, make_sessionmaker
-from shared.engines.registry import EngineRegistry
-from shared.jobs.completion import CompletionWaiters
 from shared.jobs.processor import JobProcessor
-from shared.jobs.queue import InProcessQueue
-from shared.jobs.routes import ServiceRoute
+from shared.jobs.routes import ServiceRoute, queues_of
 from shared.jobs.service import JobService
+from shared.jobs.sweeper import Sweeper
+from shared.runtime import build_backends
 from shared.settings import Settings
-from shared.storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
 
+_WARM_UP_TIMEOUT = 600
+
 
 def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
-    settings.service.data_dir.mkdir(parents=True, exist_ok=True)
-    db = make_engine(settings.database_url)
-    create_schema(db)
-    sessions = make_sessionmaker(db)
-    storage = LocalStorage(settings.storage_dir)
-    engines = EngineRegistry(settings)
-    queue = InProcessQueue(settings.ocr.workers)
-    waiters = CompletionWaiters()
-    jobs = JobService(settings, sessions, storage, queue, engines)
-    state = AppState(settings, tuple(routes), db, storage, engines, queue, jobs, waiters)
+    backends = build_backends(settings)
     candidates = tuple(dict.fromkeys(name for route in routes for name in route.candidates()))
     # Loading engines before the workers start keeps their first jobs as fast as the rest.
     for name in candidates:
-        engines.is_available(name)
-    processor = JobProcessor(settings, sessions, storage, engines, waiters, candidates)
-    queue.start(processor, processor.warm_up)
+        backends.engines.is_available(name)
+    state = AppState(backends, tuple(routes), JobService(backends))
+    if settings.queue.runs_embedded_workers:
+        processor = JobProcessor(
+            settings, backends.sessions, backends.storage, backends.engines, backends.waiters, candidates
+        )
+        backends.queue.start_workers(processor, queues_of(routes), settings.ocr.workers, processor.warm_up)
+    if settings.queue.uses_redis:
+        state.sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
+        state.sweeper.start()
     return state
-
-
-_WARM_UP_TIMEOUT = 600
 
 
 def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] = ()) -> FastAPI:
@@ -59,16 +53,20 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = await anyio.to_thread.run_sync(build_state, settings, routes)
         app.state.ablage = state
-        state.warm = await anyio.to_thread.run_sync(state.queue.wait_warm, _WARM_UP_TIMEOUT)
-        recovered = await anyio.to_thread.run_sync(state.jobs.recover)
-        if recovered:
-            log.info("re-queued %d unfinished job(s)", recovered)
+        if settings.queue.runs_embedded_workers:
+            state.warm = await anyio.to_thread.run_sync(state.backends.queue.wait_warm, _WARM_UP_TIMEOUT)
+            if not settings.queue.uses_redis:
+                recovered = await anyio.to_thread.run_sync(state.jobs.recover)
+                if recovered:
+                    log.info("re-queued %d unfinished job(s)", recovered)
+        else:
+            state.warm = True
         try:
             yield
         finally:
-            await anyio.to_thread.run_sync(state.queue.stop)
-            state.engines.close()
-            state.db.dispose()
+            if state.sweeper is not None:
+                state.sweeper.stop()
+            await anyio.to_thread.run_sync(state.backends.close)
 
     app = FastAPI(
         title="Ablage-System OCR",

@@ -7,12 +7,13 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from shared.api.job_view import job_links, job_view
 from shared.api.problems import problem_response
 from shared.api.state import AppState, StateDep
 from shared.api.uploads import receive_upload
+from shared.errors import BadRequest
 from shared.jobs.routes import ServiceRoute
 from shared.jobs.service import Submission
 from shared.results.render import ARTIFACTS, ResultFormat
@@ -39,11 +40,17 @@ _FORM_SCHEMA: dict[str, Any] = {
 }
 
 
+_MAX_IDEMPOTENCY_KEY = 255
+
+
 async def _submit(request: Request, state: AppState, route: ServiceRoute) -> Submission:
     settings = state.settings
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 0 < len(key) <= _MAX_IDEMPOTENCY_KEY:
+        raise BadRequest(f"Idempotency-Key must be 1 to {_MAX_IDEMPOTENCY_KEY} characters")
     upload, form = await receive_upload(request, settings.upload.max_upload_size, settings.upload_tmp_dir)
     try:
-        return await anyio.to_thread.run_sync(state.jobs.submit, upload, form, route)
+        return await anyio.to_thread.run_sync(state.jobs.submit, upload, form, route, key)
     finally:
         upload.path.unlink(missing_ok=True)
 
@@ -57,7 +64,10 @@ def _accepted(submission: Submission, prefix: str) -> JSONResponse:
         "links": links,
         "deduplicated": {"original": submission.reused_original, "result": submission.reused_result},
     }
-    return JSONResponse(body, status_code=202, headers={"Location": links["self"]})
+    headers = {"Location": links["self"]}
+    if submission.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(body, status_code=202, headers=headers)
 
 
 def build_ocr_router(route: ServiceRoute) -> APIRouter:
@@ -76,8 +86,9 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
             job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
             if job.finished or time.monotonic() >= deadline:
                 break
-            # Re-read at least every 2 s, in case the completion notice raced our registration.
-            await state.waiters.wait(job_id, min(2.0, deadline - time.monotonic()))
+            # Workers in this process notify at once; those elsewhere are seen by re-reading the row.
+            poll = 2.0 if state.settings.queue.runs_embedded_workers and not state.settings.queue.uses_redis else 0.5
+            await state.backends.waiters.wait(job_id, min(poll, deadline - time.monotonic()))
         if not job.finished:
             return _accepted(submission, route.prefix)
         if job.error is not None:
@@ -91,7 +102,16 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
         return job_view(state.jobs.get(job_id), route.prefix)
 
     @router.get("/jobs/{job_id}/result", summary="Job result")
-    def get_result(job_id: str, state: StateDep, format: ResultFormat = Query(ResultFormat.json)) -> Response:
+    def get_result(
+        job_id: str,
+        state: StateDep,
+        format: ResultFormat = Query(ResultFormat.json),
+        redirect: bool = Query(False, description="answer 307 to a short-lived storage URL where there is one"),
+    ) -> Response:
+        if redirect:
+            url = state.jobs.result_url(job_id, format)
+            if url is not None:
+                return RedirectResponse(url, status_code=307)
         body = state.jobs.result(job_id, format)
         return Response(body, media_type=ARTIFACTS[format].media_type)
 
@@ -108,7 +128,8 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
     def engines(state: StateDep) -> dict[str, Any]:
         return {
             "engines": [
-                vars(state.engines.describe(name)) | {"preferred": name in route.engines} for name in route.candidates()
+                vars(state.backends.engines.describe(name)) | {"preferred": name in route.engines}
+                for name in route.candidates()
             ]
         }
 

@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import AblageError, Backpressure
+from shared.errors import AblageError, Backpressure, DependencyUnavailable
+from shared.storage.base import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,15 @@ def register_exception_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return problem_response(_generic(exc.status_code, detail), dict(exc.headers or {}))
+
+    async def _dependency(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("%s %s: backing service unavailable: %s", request.method, request.url.path, type(exc).__name__)
+        component = "storage" if isinstance(exc, StorageError) else "database"
+        problem = DependencyUnavailable(f"the {component} is unavailable; nothing was changed, retry later")
+        return problem_response(problem.problem() | {"instance": request.url.path}, {"Retry-After": "10"})
+
+    for failure in (OperationalError, InterfaceError, StorageError):
+        app.add_exception_handler(failure, _dependency)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

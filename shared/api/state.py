@@ -1,4 +1,4 @@
-"""What the lifespan builds once per process, and the dependencies that hand it to routes."""
+"""What the lifespan builds once per process, and the dependency that hands it to routes."""
 
 from __future__ import annotations
 
@@ -6,28 +6,24 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 
-from shared.engines.registry import EngineRegistry
-from shared.jobs.completion import CompletionWaiters
-from shared.jobs.queue import JobQueue
 from shared.jobs.routes import ServiceRoute
 from shared.jobs.service import JobService
-from shared.settings import Settings
-from shared.storage.base import Storage
+from shared.jobs.sweeper import Sweeper
+from shared.runtime import Backends
 
 
 @dataclass
 class AppState:
-    settings: Settings
+    backends: Backends
     routes: tuple[ServiceRoute, ...]
-    db: Engine
-    storage: Storage
-    engines: EngineRegistry
-    queue: JobQueue
     jobs: JobService
-    waiters: CompletionWaiters
+    sweeper: Sweeper | None = None
     warm: bool = False
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.backends.settings
 
 
 def get_state(request: Request) -> AppState:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.api.state import StateDep
 from shared.db.session import ping
+from shared.jobs.queue import QueueUnavailable
+from shared.jobs.routes import queues_of
+from shared.metrics import QUEUE_DEPTH
 from shared.storage.base import StorageError
 
 router = APIRouter(tags=["system"])
@@ -23,26 +28,31 @@ async def health() -> dict[str, str]:
 @router.get("/ready", summary="Readiness: database, storage, queue and engines")
 def ready(state: StateDep) -> JSONResponse:
     checks: dict[str, Any] = {}
+    backends = state.backends
     try:
-        ping(state.db)
-        checks["database"] = {"status": "ok"}
+        ping(backends.db)
+        checks["database"] = {"status": "ok", "backend": backends.db.dialect.name}
     except Exception as exc:
         checks["database"] = {"status": "unavailable", "detail": type(exc).__name__}
     try:
-        state.storage.check()
-        checks["storage"] = {"status": "ok"}
+        backends.storage.check()
+        checks["storage"] = {"status": "ok", "backend": state.settings.storage.backend.value}
     except StorageError as exc:
         checks["storage"] = {"status": "unavailable", "detail": str(exc)}
-    checks["queue"] = {"status": "ok", "backend": "in-process", "depth": state.queue.depth()}
+    try:
+        backends.queue.check()
+        checks["queue"] = {"status": "ok", "backend": backends.queue.backend}
+    except QueueUnavailable as exc:
+        checks["queue"] = {"status": "unavailable", "backend": backends.queue.backend, "detail": str(exc)}
     checks["warm_up"] = {"status": "ok" if state.warm else "pending"}
     services: dict[str, Any] = {}
     for route in state.routes:
-        preferred = [name for name in route.engines if state.engines.is_available(name)]
-        fallback = [name for name in route.fallback if state.engines.is_available(name)]
+        preferred = [name for name in route.engines if backends.engines.is_available(name)]
+        fallback = [name for name in route.fallback if backends.engines.is_available(name)]
         entry: dict[str, Any] = {
             "prefix": route.prefix,
             "status": "ok" if preferred or fallback else "unavailable",
-            "engines": [vars(state.engines.describe(name)) for name in route.candidates()],
+            "engines": [vars(backends.engines.describe(name)) for name in route.candidates()],
         }
         if not preferred:
             entry["detail"] = (
@@ -58,5 +68,9 @@ def ready(state: StateDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics")
-async def metrics() -> Response:
+def metrics(state: StateDep) -> Response:
+    # The database, not Redis, knows what waits: it is the record, and every replica sees the same.
+    with contextlib.suppress(OperationalError, InterfaceError):
+        for queue_name in queues_of(state.routes):
+            QUEUE_DEPTH.labels(queue_name).set(state.jobs.queued_count(queue_name))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -120,5 +120,92 @@ def ocr(
         raise typer.Exit(code=1)
 
 
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply migrations up to REVISION (the newest by default)."""
+    from shared.db.migrate import current_revision, upgrade
+    from shared.db.session import make_engine
+
+    settings = Settings()
+    engine = make_engine(settings.database_url, settings.database)
+    upgrade(engine, revision)
+    typer.echo(f"database at revision {current_revision(engine)}")
+    engine.dispose()
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. -1 or base")]) -> None:
+    """Revert migrations down to REVISION."""
+    from shared.db.migrate import current_revision, downgrade
+    from shared.db.session import make_engine
+
+    settings = Settings()
+    engine = make_engine(settings.database_url, settings.database)
+    downgrade(engine, revision)
+    typer.echo(f"database at revision {current_revision(engine)}")
+    engine.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the one this release needs."""
+    from shared.db.migrate import current_revision, head_revision
+    from shared.db.session import make_engine
+
+    settings = Settings()
+    engine = make_engine(settings.database_url, settings.database)
+    typer.echo(f"database: {current_revision(engine)}  release: {head_revision()}")
+    engine.dispose()
+
+
+class QueueName(StrEnum):
+    cpu = "cpu"
+    gpu = "gpu"
+
+
+@app.command()
+def worker(
+    queue: Annotated[QueueName, typer.Option(help="the queue to consume")] = QueueName.cpu,
+    threads: Annotated[int | None, typer.Option(help="worker threads (default: WORKERS)")] = None,
+) -> None:
+    """Run OCR workers on the Redis queue (needs REDIS_URL) until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from shared.jobs.processor import JobProcessor
+    from shared.jobs.sweeper import Sweeper
+    from shared.runtime import build_backends
+
+    settings = Settings()
+    if not settings.queue.uses_redis:
+        raise typer.BadParameter("a separate worker needs REDIS_URL; without it the API runs its own workers")
+    engines_for_queue = _queue_engines(queue)
+    backends = build_backends(settings)
+    processor = JobProcessor(
+        settings, backends.sessions, backends.storage, backends.engines, backends.waiters, engines_for_queue
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    backends.queue.start_workers(processor, [queue.value], threads or settings.ocr.workers, processor.warm_up)
+    sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
+    sweeper.start()
+    typer.echo(f"worker {processor.worker_id} consuming {queue.value} with engines {', '.join(engines_for_queue)}")
+    stop.wait()
+    sweeper.stop()
+    backends.close()
+
+
+def _queue_engines(queue: QueueName) -> tuple[str, ...]:
+    from services.cpu_backend.app import CPU_ROUTE
+    from services.gpu_backend.app import GPU_ROUTE
+
+    return CPU_ROUTE.candidates() if queue is QueueName.cpu else GPU_ROUTE.engines
+
+
 if __name__ == "__main__":
     app()

@@ -48,6 +48,7 @@ class Job(Base):
     document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"), index=True)
     filename: Mapped[str | None] = mapped_column(String(255))
     service: Mapped[str] = mapped_column(String(32))
+    queue: Mapped[str] = mapped_column(String(16), default="cpu", doc="queue the job is sent to: cpu or gpu")
     status: Mapped[JobStatus] = mapped_column(
         Enum(JobStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
         default=JobStatus.queued,
@@ -60,6 +61,13 @@ class Job(Base):
     options_key: Mapped[str] = mapped_column(String(64))
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     result_from: Mapped[str | None] = mapped_column(String(36), doc="job whose result this one reused")
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, doc="times a worker has claimed the job")
+    worker: Mapped[str | None] = mapped_column(String(128), doc="the worker that holds (or last held) the job")
+    enqueued_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), doc="when the queue last accepted the job; NULL while only the row knows it"
+    )
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db.models import Base
+from shared.settings import DatabaseSettings
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, settings: DatabaseSettings | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -23,15 +23,20 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    pool = settings or DatabaseSettings()
+    # pre_ping replaces connections a database restart has broken, so a restart costs no request.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool.db_pool_size,
+        max_overflow=pool.db_max_overflow,
+        pool_timeout=pool.db_pool_timeout,
+        pool_recycle=pool.db_pool_recycle,
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
 
 
 def ping(engine: Engine) -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
+import socket
+import threading
 import time
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from PIL import Image
+from sqlalchemy import CursorResult, and_, or_, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db.models import Job, JobStatus, utcnow
@@ -23,7 +31,7 @@ from shared.metrics import JOBS, PROCESSING_SECONDS
 from shared.results.model import OcrResult
 from shared.results.render import ARTIFACTS
 from shared.settings import Settings
-from shared.storage.base import Area, Storage
+from shared.storage.base import Area, Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +43,22 @@ class JobDeleted(Exception):
     """The job's row went away while it ran (a client deleted it)."""
 
 
+class JobLost(Exception):
+    """Another worker claimed the job (this one was presumed dead); its work is discarded."""
+
+
+class TransientJobError(Exception):
+    """The job could not run for a reason outside the document (database, storage); deliver it again."""
+
+
+# Failures of the service's own parts, not of the document: worth another attempt.
+TRANSIENT = (OperationalError, InterfaceError, StorageError, ConnectionError, TimeoutError)
+
+
 class JobProcessor:
+    """Runs one job per call. Claims it in the database first, so however often the queue delivers a job,
+    one worker at a time runs it, and a finished job is never run again."""
+
     def __init__(
         self,
         settings: Settings,
@@ -51,6 +74,7 @@ class JobProcessor:
         self._storage = storage
         self._engines = engines
         self._waiters = waiters
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
     def warm_up(self) -> None:
         """Runs in each worker thread: builds the thread's engine state for the default languages."""
@@ -60,36 +84,82 @@ class JobProcessor:
             if self._engines.is_available(name):
                 self._engines.get(name).warm_up(self._settings.ocr.languages)
 
-    def __call__(self, job_id: str) -> None:
-        started = time.monotonic()
+    def _claim(self, job_id: str, holder: str) -> Job | None:
+        now = utcnow()
+        stale = now - timedelta(seconds=self._settings.queue.queue_visibility_timeout)
+        claimable = or_(
+            Job.status == JobStatus.queued,
+            and_(Job.status == JobStatus.running, or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale)),
+        )
         with self._sessions.begin() as session:
+            claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(Job)
+                .where(Job.id == job_id, claimable)
+                .values(
+                    status=JobStatus.running,
+                    attempts=Job.attempts + 1,
+                    worker=holder,
+                    heartbeat_at=now,
+                    started_at=now,
+                    pages_done=0,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                return None
             job = session.get(Job, job_id)
-            if job is None or job.finished:
-                return
-            job.status = JobStatus.running
-            job.started_at = utcnow()
-            job.pages_done = 0
-            session.flush()
+            assert job is not None
             session.expunge(job)
+            return job
+
+    def __call__(self, job_id: str) -> None:
+        holder = f"{self.worker_id}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+        job = self._claim(job_id, holder)
+        if job is None:
+            # Finished, deleted, or alive in another worker: this delivery is a duplicate.
+            return
+        if job.attempts > self._settings.queue.job_max_attempts:
+            previous = (job.error or {}).get("detail", "its worker stopped while processing it")
+            self._finish(
+                job_id,
+                holder,
+                JobStatus.failed,
+                AblageError(f"gave up after {job.attempts - 1} attempts; the last one failed: {previous}").problem(),
+            )
+            return
+        started = time.monotonic()
         JOBS.labels(JobStatus.running).inc()
+        beat = _Heartbeat(self, job_id, holder)
+        beat.start()
         try:
-            result = self._run(job, deadline=started + self._settings.ocr.processing_timeout)
+            result = self._run(job, holder, deadline=started + self._settings.ocr.processing_timeout)
             self._store_artifacts(result)
-            self._finish(job_id, JobStatus.succeeded, None)
-        except JobDeleted:
-            self._storage.delete_prefix(Area.processed, job_id)
+            self._finish(job_id, holder, JobStatus.succeeded, None)
+        except (JobDeleted, JobLost):
+            pass
         except AblageError as exc:
             log.info("job %s failed: %s", job_id, exc.detail)
-            self._finish(job_id, JobStatus.failed, exc.problem())
+            self._finish(job_id, holder, JobStatus.failed, exc.problem())
+        except TRANSIENT as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            if job.attempts >= self._settings.queue.job_max_attempts:
+                gave_up = AblageError(f"gave up after {job.attempts} attempts; the last one failed: {reason}")
+                with contextlib.suppress(*TRANSIENT):
+                    self._finish(job_id, holder, JobStatus.failed, gave_up.problem())
+                return
+            log.warning("job %s attempt %d hit %s; it will be retried", job_id, job.attempts, type(exc).__name__)
+            self._release(job_id, holder, reason)
+            raise TransientJobError(job_id) from exc
         except Exception:
             log.exception("job %s failed unexpectedly", job_id)
             problem = AblageError("processing failed unexpectedly; the error has been logged").problem()
-            self._finish(job_id, JobStatus.failed, problem)
+            self._finish(job_id, holder, JobStatus.failed, problem)
         finally:
+            beat.stop()
             PROCESSING_SECONDS.labels(job.engine).observe(time.monotonic() - started)
             self._waiters.notify(job_id)
 
-    def _run(self, job: Job, deadline: float) -> OcrResult:
+    def _run(self, job: Job, holder: str, deadline: float) -> OcrResult:
         engine = self._engines.get(job.engine)
         thumbnail_key = THUMBNAIL_KEY.format(sha256=job.document_sha256)
         needs_thumbnail = not self._storage.exists(Area.thumbnails, thumbnail_key)
@@ -111,7 +181,7 @@ class JobProcessor:
                     force_ocr=job.force_ocr,
                     detect_orientation=self._settings.ocr.detect_orientation,
                     deadline=deadline,
-                    on_page=lambda done, _page: self._progress(job.id, done),
+                    on_page=lambda done, _page: self._progress(job.id, holder, done),
                     on_image=thumbnail_from,
                 )
                 if needs_thumbnail:
@@ -129,33 +199,83 @@ class JobProcessor:
                 Area.processed, f"{result.id}/{artifact.filename}", artifact.render(result).encode()
             )
 
-    def _update(self, job_id: str, change: Callable[[Job], None]) -> None:
+    def _update(self, job_id: str, holder: str, change: Callable[[Job], None]) -> None:
         with self._sessions.begin() as session:
             job = session.get(Job, job_id)
             if job is None:
                 raise JobDeleted(job_id)
+            if job.worker != holder or job.finished:
+                raise JobLost(job_id)
             change(job)
 
-    def _progress(self, job_id: str, done: int) -> None:
+    def heartbeat(self, job_id: str, holder: str) -> None:
+        def touch(job: Job) -> None:
+            job.heartbeat_at = utcnow()
+
+        self._update(job_id, holder, touch)
+
+    def _progress(self, job_id: str, holder: str, done: int) -> None:
         def advance(job: Job) -> None:
             job.pages_done = done
+            job.heartbeat_at = utcnow()
 
-        self._update(job_id, advance)
+        self._update(job_id, holder, advance)
 
-    def _finish(self, job_id: str, status: JobStatus, problem: dict[str, object] | None) -> None:
+    def _release(self, job_id: str, holder: str, reason: str) -> None:
+        """Hand the job back to the queue after a transient failure; the retry claims it again."""
+
+        def release(job: Job) -> None:
+            job.status = JobStatus.queued
+            job.heartbeat_at = None
+            job.error = {"detail": reason}
+
+        with contextlib.suppress(*TRANSIENT, JobDeleted, JobLost):
+            self._update(job_id, holder, release)
+
+    def _finish(self, job_id: str, holder: str, status: JobStatus, problem: dict[str, object] | None) -> None:
         finished: datetime = utcnow()
 
         def finish(job: Job) -> None:
             job.status = status
             job.error = problem
             job.finished_at = finished
+            job.heartbeat_at = None
 
         try:
-            self._update(job_id, finish)
+            self._update(job_id, holder, finish)
         except JobDeleted:
             self._storage.delete_prefix(Area.processed, job_id)
             return
+        except JobLost:
+            return
         JOBS.labels(status).inc()
+
+
+class _Heartbeat:
+    """Keeps the job's claim fresh while a long page is recognised, so no one presumes this worker dead."""
+
+    def __init__(self, processor: JobProcessor, job_id: str, holder: str) -> None:
+        self._processor = processor
+        self._job_id = job_id
+        self._holder = holder
+        self._stop = threading.Event()
+        interval = processor._settings.queue.queue_visibility_timeout / 3
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True, name=f"heartbeat-{job_id}")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self._processor.heartbeat(self._job_id, self._holder)
+            except (JobDeleted, JobLost):
+                return
+            except TRANSIENT:
+                log.warning("heartbeat for job %s failed; retrying", self._job_id)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _thumbnail(image: Image.Image) -> bytes:

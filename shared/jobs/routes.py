@@ -1,7 +1,8 @@
-"""Which engines a service prefix offers, in order of preference."""
+"""Which engines a service prefix offers, in order of preference, and which queue runs them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -13,6 +14,15 @@ class ServiceRoute:
     """Preferred engines first; ``auto`` picks the first that is available."""
     fallback: tuple[str, ...] = ()
     """Engines used when none of ``engines`` is available (the GPU service without a GPU)."""
+    queue: str = "cpu"
+    """The queue for jobs on ``engines``; fallback engines always run on the ``cpu`` queue."""
 
     def candidates(self) -> tuple[str, ...]:
         return self.engines + tuple(name for name in self.fallback if name not in self.engines)
+
+    def queue_for(self, engine: str) -> str:
+        return self.queue if engine in self.engines else "cpu"
+
+
+def queues_of(routes: Iterable[ServiceRoute]) -> list[str]:
+    return sorted({"cpu", *(route.queue for route in routes)})

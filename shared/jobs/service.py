@@ -10,31 +10,31 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db.models import Document, Job, JobStatus, utcnow
 from shared.documents.selection import parse_pages, select_pages
 from shared.documents.sniff import MEDIA_TYPES, check_allowed, sniff
 from shared.documents.source import open_document
-from shared.engines.registry import EngineRegistry
 from shared.errors import (
     Backpressure,
     BadRequest,
     EngineUnavailable,
+    IdempotencyKeyReused,
     InvalidOption,
     JobNotFound,
+    ResultExpired,
     ResultNotReady,
 )
 from shared.jobs.options import JobOptions
 from shared.jobs.processor import THUMBNAIL_KEY
-from shared.jobs.queue import JobQueue
+from shared.jobs.queue import QueueUnavailable
 from shared.jobs.routes import ServiceRoute
 from shared.metrics import JOBS
 from shared.results.render import ARTIFACTS, ResultFormat
-from shared.settings import Settings
-from shared.storage.base import Area, Storage
+from shared.runtime import Backends
+from shared.storage.base import Area
 
 log = logging.getLogger(__name__)
 
@@ -62,22 +62,17 @@ class Submission:
     job: Job
     reused_original: bool
     reused_result: bool
+    replayed: bool = False
+    """An earlier request with the same Idempotency-Key created this job."""
 
 
 class JobService:
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: sessionmaker[Session],
-        storage: Storage,
-        queue: JobQueue,
-        engines: EngineRegistry,
-    ) -> None:
-        self._settings = settings
-        self._sessions = sessions
-        self._storage = storage
-        self._queue = queue
-        self._engines = engines
+    def __init__(self, backends: Backends) -> None:
+        self._settings = backends.settings
+        self._sessions = backends.sessions
+        self._storage = backends.storage
+        self._queue = backends.queue
+        self._engines = backends.engines
 
     # -- submission ---------------------------------------------------------------------------------
 
@@ -103,7 +98,9 @@ class JobService:
         self._engines.get(name)
         return name
 
-    def submit(self, upload: Upload, form: SubmitForm, route: ServiceRoute) -> Submission:
+    def submit(
+        self, upload: Upload, form: SubmitForm, route: ServiceRoute, idempotency_key: str | None = None
+    ) -> Submission:
         requested_pages = parse_pages(form.pages)
         languages = self._languages(form.languages)
         kind = sniff(upload.path)
@@ -119,51 +116,97 @@ class JobService:
             raise InvalidOption(
                 f"languages: {', '.join(missing)} not available with {engine}; available: {', '.join(supported)}"
             )
-        if self._queue.depth() >= self._settings.ocr.max_queue_depth:
-            raise Backpressure(f"{self._queue.depth()} jobs are waiting; try again later", retry_after=30)
         options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
+        if idempotency_key is not None:
+            replay = self._replay(idempotency_key, upload.sha256, options.key())
+            if replay is not None:
+                return replay
+        queue_name = route.queue_for(engine)
+        waiting = self.queued_count(queue_name)
+        if waiting >= self._settings.ocr.max_queue_depth:
+            raise Backpressure(f"{waiting} jobs are waiting; try again later", retry_after=30)
 
+        # The original is stored before any row refers to it, so a storage failure leaves no trace.
         reused_original = self._storage.exists(Area.originals, upload.sha256)
         if not reused_original:
             self._storage.put_file(Area.originals, upload.sha256, upload.path)
         self._ensure_document(upload, kind.value, MEDIA_TYPES[kind], page_count)
 
-        with self._sessions.begin() as session:
-            earlier = session.scalars(
-                select(Job)
-                .where(
-                    Job.document_sha256 == upload.sha256,
-                    Job.options_key == options.key(),
-                    Job.status == JobStatus.succeeded,
-                )
-                .order_by(Job.finished_at.desc())
-                .limit(1)
-            ).first()
-            job = Job(
-                id=str(uuid.uuid4()),
-                document_sha256=upload.sha256,
-                filename=(upload.filename or "")[:255] or None,
-                service=route.name,
-                engine=engine,
-                languages=languages,
-                pages=pages,
-                force_ocr=form.force_ocr,
-                options_key=options.key(),
-                created_at=utcnow(),
-            )
-            if earlier is not None and self._copy_result(earlier.id, job.id):
-                job.status = JobStatus.succeeded
-                job.result_from = earlier.id
-                job.pages_done = len(pages)
-                job.started_at = job.finished_at = utcnow()
-            session.add(job)
+        job = Job(
+            id=str(uuid.uuid4()),
+            document_sha256=upload.sha256,
+            filename=(upload.filename or "")[:255] or None,
+            service=route.name,
+            queue=queue_name,
+            engine=engine,
+            languages=languages,
+            pages=pages,
+            force_ocr=form.force_ocr,
+            options_key=options.key(),
+            idempotency_key=idempotency_key,
+            attempts=0,
+            pages_done=0,
+            created_at=utcnow(),
+        )
+        try:
+            with self._sessions.begin() as session:
+                earlier = session.scalars(
+                    select(Job)
+                    .where(
+                        Job.document_sha256 == upload.sha256,
+                        Job.options_key == options.key(),
+                        Job.status == JobStatus.succeeded,
+                    )
+                    .order_by(Job.finished_at.desc())
+                    .limit(1)
+                ).first()
+                if earlier is not None and self._copy_result(earlier.id, job.id):
+                    job.status = JobStatus.succeeded
+                    job.result_from = earlier.id
+                    job.pages_done = len(pages)
+                    job.started_at = job.finished_at = utcnow()
+                else:
+                    job.status = JobStatus.queued
+                session.add(job)
+        except IntegrityError:
+            # A concurrent retry with the same Idempotency-Key won the insert.
+            if idempotency_key is not None:
+                replay = self._replay(idempotency_key, upload.sha256, options.key())
+                if replay is not None:
+                    return replay
+            raise
         JOBS.labels(job.status).inc()
         if job.status is JobStatus.queued:
-            self._queue.enqueue(job.id)
+            self._send(job.id, queue_name)
+        return Submission(self.get(job.id), reused_original, job.result_from is not None)
+
+    def _send(self, job_id: str, queue_name: str) -> None:
+        try:
+            self._queue.enqueue(job_id, queue_name)
+        except QueueUnavailable as exc:
+            # Accepted and recorded: the sweeper sends it once the queue is back.
+            log.warning("job %s is recorded but not yet queued: %s", job_id, exc)
+            return
+        with self._sessions.begin() as session:
+            session.execute(update(Job).where(Job.id == job_id).values(enqueued_at=utcnow()))
+
+    def _replay(self, key: str, sha256: str, options_key: str) -> Submission | None:
         with self._sessions() as session:
-            stored = session.get(Job, job.id)
-            assert stored is not None
-        return Submission(stored, reused_original, job.result_from is not None)
+            job = session.scalars(select(Job).where(Job.idempotency_key == key)).first()
+        if job is None:
+            return None
+        if (job.document_sha256, job.options_key) != (sha256, options_key):
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key belongs to a request with another document or other options"
+            )
+        return Submission(job, reused_original=True, reused_result=job.result_from is not None, replayed=True)
+
+    def queued_count(self, queue_name: str | None = None) -> int:
+        query = select(func.count()).select_from(Job).where(Job.status == JobStatus.queued)
+        if queue_name is not None:
+            query = query.where(Job.queue == queue_name)
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
 
     def _ensure_document(self, upload: Upload, kind: str, content_type: str, page_count: int) -> None:
         for _attempt in range(2):
@@ -211,13 +254,38 @@ class JobService:
                 raise JobNotFound(f"there is no job {job_id}")
             return job
 
-    def result(self, job_id: str, fmt: ResultFormat) -> bytes:
+    def _succeeded(self, job_id: str) -> Job:
         job = self.get(job_id)
         if job.status is JobStatus.failed:
             raise ResultNotReady("the job failed; see its error", job_error=job.error)
         if not job.finished:
             raise ResultNotReady(f"the job is {job.status}; poll its status until it has succeeded")
-        return self._storage.get_bytes(Area.processed, f"{job_id}/{ARTIFACTS[fmt].filename}")
+        return job
+
+    def result(self, job_id: str, fmt: ResultFormat) -> bytes:
+        self._succeeded(job_id)
+        try:
+            return self._storage.get_bytes(Area.processed, self.result_key(job_id, fmt))
+        except FileNotFoundError:
+            raise ResultExpired("the result has been removed under the retention policy") from None
+
+    def result_url(self, job_id: str, fmt: ResultFormat) -> str | None:
+        """A short-lived direct link where the storage offers one (S3), else None."""
+        presign = getattr(self._storage, "presigned_url", None)
+        if presign is None:
+            return None
+        self._succeeded(job_id)
+        url: str = presign(
+            Area.processed,
+            self.result_key(job_id, fmt),
+            expires=self._settings.storage.s3_presign_expiry,
+            content_type=ARTIFACTS[fmt].media_type,
+        )
+        return url
+
+    @staticmethod
+    def result_key(job_id: str, fmt: ResultFormat) -> str:
+        return f"{job_id}/{ARTIFACTS[fmt].filename}"
 
     def thumbnail(self, job_id: str) -> bytes:
         job = self.get(job_id)
@@ -253,7 +321,8 @@ class JobService:
             ).all()
             for job in jobs:
                 job.status = JobStatus.queued
-            ids = [job.id for job in jobs]
-        for job_id in ids:
-            self._queue.enqueue(job_id)
-        return len(ids)
+                job.heartbeat_at = None
+            pending = [(job.id, job.queue) for job in jobs]
+        for job_id, queue_name in pending:
+            self._send(job_id, queue_name)
+        return len(pending)

@@ -40,4 +40,4 @@ async def test_twenty_concurrent_uploads(client: httpx.AsyncClient) -> None:
         assert number in text, (number, text)
         assert not any(other in text for other in numbers if other != number)
     metrics = (await client.get("/metrics")).text
-    assert 'ablage_queue_depth{queue="embedded"} 0.0' in metrics
+    assert 'ablage_queue_depth{queue="cpu"} 0.0' in metrics

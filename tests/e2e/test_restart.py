@@ -12,11 +12,8 @@ from asgi_lifespan import LifespanManager
 
 from services.cpu_backend.app import CPU_ROUTE
 from services.embedded import create_app
-from shared.db.session import create_schema, make_engine, make_sessionmaker
-from shared.engines.registry import EngineRegistry
-from shared.jobs.queue import InProcessQueue
 from shared.jobs.service import JobService, SubmitForm, Upload
-from shared.storage.local import LocalStorage
+from shared.runtime import build_backends
 from tests.conftest import DOCUMENTS
 from tests.jobs import wait_for
 
@@ -25,13 +22,9 @@ pytestmark = pytest.mark.anyio
 
 async def test_queued_job_survives_a_restart(make_settings, tmp_path: Path) -> None:
     settings = make_settings()
-    settings.service.data_dir.mkdir(parents=True)
-    db = make_engine(settings.database_url)
-    create_schema(db)
-    # A queue that is never started: the process "dies" after accepting the upload.
-    service = JobService(
-        settings, make_sessionmaker(db), LocalStorage(settings.storage_dir), InProcessQueue(1), EngineRegistry(settings)
-    )
+    # Workers are never started: the process "dies" after accepting the upload.
+    backends = build_backends(settings)
+    service = JobService(backends)
     source = DOCUMENTS / "mixed_tesseract_phototest.tif"
     upload_path = tmp_path / "upload"
     shutil.copy(source, upload_path)
@@ -40,7 +33,7 @@ async def test_queued_job_survives_a_restart(make_settings, tmp_path: Path) -> N
         Upload(upload_path, hashlib.sha256(data).hexdigest(), len(data), "photo.tif"), SubmitForm(), CPU_ROUTE
     )
     assert submission.job.status == "queued"
-    db.dispose()
+    backends.close()
 
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=120) as manager:
