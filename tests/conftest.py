@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,23 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from services.embedded import create_app
-from shared.settings import OcrSettings, ServiceSettings, Settings, UploadSettings
+from shared.runtime import build_storage
+from shared.settings import (
+    DatabaseSettings,
+    OcrSettings,
+    QueueSettings,
+    ServiceSettings,
+    Settings,
+    StorageBackend,
+    StorageSettings,
+    UploadSettings,
+)
+from shared.storage.base import Storage
+from shared.storage.s3 import S3Storage, ensure_buckets
+from tests.backends import REDIS_URL, empty_postgres_url, postgres_template, postgres_url, redis_namespace
+from tests.integration.s3_server import s3_endpoint
+
+__all__ = ["empty_postgres_url", "postgres_template", "postgres_url", "redis_namespace", "s3_endpoint"]
 
 DATA = Path(__file__).parent / "data"
 DOCUMENTS = DATA / "documents"
@@ -24,16 +41,65 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(params=["embedded", pytest.param("production", marks=pytest.mark.integration)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every API test runs twice: embedded (SQLite, disk, threads) and production (PostgreSQL, Redis, S3)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    def build(upload: dict[str, Any] | None = None, ocr: dict[str, Any] | None = None) -> Settings:
-        return Settings(
+def production_parts(backend: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    if backend == "embedded":
+        return {}
+    endpoint = request.getfixturevalue("s3_endpoint")
+    buckets = f"ablage-{uuid.uuid4().hex[:12]}"
+    parts = {
+        "database": DatabaseSettings(database_url=request.getfixturevalue("postgres_url")),
+        "queue": QueueSettings(
+            redis_url=REDIS_URL,
+            queue_namespace=request.getfixturevalue("redis_namespace"),
+            embedded_workers=True,
+            sweep_interval=1,
+        ),
+        "storage": StorageSettings(
+            storage_backend=StorageBackend.s3,
+            s3_endpoint_url=endpoint,
+            s3_bucket_originals=f"{buckets}-originals",
+            s3_bucket_processed=f"{buckets}-processed",
+            s3_bucket_thumbnails=f"{buckets}-thumbnails",
+        ),
+    }
+    return parts
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, production_parts: dict[str, Any]) -> Callable[..., Settings]:
+    def build(
+        upload: dict[str, Any] | None = None, ocr: dict[str, Any] | None = None, queue: dict[str, Any] | None = None
+    ) -> Settings:
+        parts = dict(production_parts)
+        if queue:
+            base = parts.get("queue", QueueSettings())
+            parts["queue"] = base.model_copy(update=queue)
+        settings = Settings(
             service=ServiceSettings(data_dir=tmp_path / "data"),
             upload=UploadSettings(**(upload or {})),
             ocr=OcrSettings(**({"workers": 2} | (ocr or {}))),
+            **parts,
         )
+        if settings.storage.backend is StorageBackend.s3:
+            storage = build_storage(settings)
+            assert isinstance(storage, S3Storage)
+            ensure_buckets(storage)
+        return settings
 
     return build
+
+
+@pytest.fixture
+def storage(make_settings: Callable[..., Settings]) -> Storage:
+    """The storage the test's app writes to, for checking what is stored."""
+    return build_storage(make_settings())
 
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
 from shared.evaluation import word_f1
-from shared.storage.base import Area
-from shared.storage.local import LocalStorage
+from shared.storage.base import Area, Storage
 from tests.conftest import DOCUMENTS, ROBUSTNESS
 from tests.images import encode, image_pdf, load, multipage_tiff
 from tests.jobs import run_job, submit, wait_for
@@ -165,9 +163,8 @@ async def test_same_upload_reuses_original_and_result(client: httpx.AsyncClient)
     await wait_for(client, other_options.headers["location"])
 
 
-async def test_delete_removes_job_and_artifacts(client: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_delete_removes_job_and_artifacts(client: httpx.AsyncClient, storage: Storage) -> None:
     status = await run_job(client, PHOTOTEST, filename="a.tif")
-    storage = LocalStorage(tmp_path / "data" / "storage")
     sha = status["document"]["sha256"]
     assert storage.exists(Area.originals, sha) and storage.exists(Area.processed, f"{status['id']}/result.json")
     assert storage.exists(Area.thumbnails, f"{sha}/page-1.webp")
@@ -182,12 +179,11 @@ async def test_delete_removes_job_and_artifacts(client: httpx.AsyncClient, tmp_p
     assert (await client.delete(status["links"]["self"])).status_code == 404
 
 
-async def test_delete_keeps_an_original_other_jobs_use(client: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_delete_keeps_an_original_other_jobs_use(client: httpx.AsyncClient, storage: Storage) -> None:
     first = await run_job(client, PHOTOTEST, filename="a.tif")
     second = await run_job(client, PHOTOTEST, filename="a.tif", languages="en")
     assert (await client.delete(first["links"]["self"])).status_code == 204
     assert (await result(client, second, "text")).text.strip()
-    storage = LocalStorage(tmp_path / "data" / "storage")
     assert storage.exists(Area.originals, second["document"]["sha256"])
 
 

@@ -1,0 +1,97 @@
+"""Real PostgreSQL, Redis and S3 (moto) for the tests: a fresh database per test, cloned from a migrated
+template, a Redis key prefix per test, and buckets per test. Unreachable servers skip with the reason."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy import create_engine
+
+from shared.db.migrate import upgrade
+
+PG_ADMIN = os.environ.get("ABLAGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("ABLAGE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def _database_url(name: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def _admin() -> psycopg.Connection:
+    return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    try:
+        connection = _admin()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}".splitlines()[0])
+    template = f"ablage_test_{RUN_ID}_template"
+    with connection:
+        connection.execute(f'CREATE DATABASE "{template}"')
+        engine = create_engine(_database_url(template))
+        upgrade(engine)
+        engine.dispose()
+        try:
+            yield template
+        finally:
+            leftovers = connection.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"ablage_test_{RUN_ID}_%",)
+            ).fetchall()
+            for (name,) in leftovers:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """A migrated database of this test's own."""
+    name = f"ablage_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    with _admin() as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    try:
+        yield _database_url(name)
+    finally:
+        with _admin() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """An empty database, for the migration tests."""
+    try:
+        admin = _admin()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}".splitlines()[0])
+    name = f"ablage_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield _database_url(name)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_namespace() -> Iterator[str]:
+    """A key prefix of this test's own; its keys are removed afterwards."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    namespace = f"ablage-test-{RUN_ID}-{uuid.uuid4().hex[:8]}"
+    try:
+        yield namespace
+    finally:
+        keys = list(client.scan_iter(f"{namespace}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
