@@ -37,12 +37,14 @@ def postgres_template() -> Iterator[str]:
     template = f"ablage_test_{RUN_ID}_template"
     with connection:
         connection.execute(f'CREATE DATABASE "{template}"')
-        engine = create_engine(_database_url(template))
-        upgrade(engine)
-        engine.dispose()
-        try:
-            yield template
-        finally:
+    engine = create_engine(_database_url(template))
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield template
+    finally:
+        # A fresh connection: the fault tests restart the server under a long-lived one.
+        with _admin() as connection:
             leftovers = connection.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"ablage_test_{RUN_ID}_%",)
             ).fetchall()

@@ -75,19 +75,23 @@ def production_parts(backend: str, request: pytest.FixtureRequest) -> dict[str, 
 @pytest.fixture
 def make_settings(tmp_path: Path, production_parts: dict[str, Any]) -> Callable[..., Settings]:
     def build(
-        upload: dict[str, Any] | None = None, ocr: dict[str, Any] | None = None, queue: dict[str, Any] | None = None
+        upload: dict[str, Any] | None = None,
+        ocr: dict[str, Any] | None = None,
+        queue: dict[str, Any] | None = None,
+        storage: dict[str, Any] | None = None,
     ) -> Settings:
         parts = dict(production_parts)
         if queue:
-            base = parts.get("queue", QueueSettings())
-            parts["queue"] = base.model_copy(update=queue)
+            parts["queue"] = QueueSettings(**(parts.get("queue", QueueSettings()).model_dump() | queue))
+        if storage:
+            parts["storage"] = StorageSettings(**(parts.get("storage", StorageSettings()).model_dump() | storage))
         settings = Settings(
             service=ServiceSettings(data_dir=tmp_path / "data"),
             upload=UploadSettings(**(upload or {})),
             ocr=OcrSettings(**({"workers": 2} | (ocr or {}))),
             **parts,
         )
-        if settings.storage.backend is StorageBackend.s3:
+        if settings.storage.backend is StorageBackend.s3 and not storage:
             storage = build_storage(settings)
             assert isinstance(storage, S3Storage)
             ensure_buckets(storage)

@@ -113,6 +113,14 @@ class JobProcessor:
             return job
 
     def __call__(self, job_id: str) -> None:
+        try:
+            self._process(job_id)
+        except TRANSIENT as exc:
+            # The database or storage failed outside a job's run (claiming, finishing): try again later.
+            log.warning("job %s: %s; it will be delivered again", job_id, type(exc).__name__)
+            raise TransientJobError(job_id) from exc
+
+    def _process(self, job_id: str) -> None:
         holder = f"{self.worker_id}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
         job = self._claim(job_id, holder)
         if job is None:
@@ -120,12 +128,8 @@ class JobProcessor:
             return
         if job.attempts > self._settings.queue.job_max_attempts:
             previous = (job.error or {}).get("detail", "its worker stopped while processing it")
-            self._finish(
-                job_id,
-                holder,
-                JobStatus.failed,
-                AblageError(f"gave up after {job.attempts - 1} attempts; the last one failed: {previous}").problem(),
-            )
+            gave_up = AblageError(f"gave up after {job.attempts - 1} attempts; the last one failed: {previous}")
+            self._finish(job_id, holder, JobStatus.failed, gave_up.problem())
             return
         started = time.monotonic()
         JOBS.labels(JobStatus.running).inc()
@@ -143,9 +147,9 @@ class JobProcessor:
         except TRANSIENT as exc:
             reason = f"{type(exc).__name__}: {exc}"[:500]
             if job.attempts >= self._settings.queue.job_max_attempts:
-                gave_up = AblageError(f"gave up after {job.attempts} attempts; the last one failed: {reason}")
+                final = AblageError(f"gave up after {job.attempts} attempts; the last one failed: {reason}")
                 with contextlib.suppress(*TRANSIENT):
-                    self._finish(job_id, holder, JobStatus.failed, gave_up.problem())
+                    self._finish(job_id, holder, JobStatus.failed, final.problem())
                 return
             log.warning("job %s attempt %d hit %s; it will be retried", job_id, job.attempts, type(exc).__name__)
             self._release(job_id, holder, reason)

@@ -28,6 +28,10 @@ QUEUES = ("cpu", "gpu")
 # Maintenance (requeueing a dead worker's messages) runs on this share of broker commands, per million.
 # Dramatiq's default of 1 in 1000 leaves a dead worker's job waiting minutes on a quiet queue.
 _MAINTENANCE_CHANCE = 50_000
+# Deliveries after a transient failure (with back-off up to 30 s: about ten minutes in all). Each claimed run
+# counts against JOB_MAX_ATTEMPTS in the database; these extra deliveries cover outages in which the job
+# could not even be claimed, so that a database restart does not strand it.
+_DELIVERY_RETRIES = 25
 
 
 class _WarmUpThreads(Middleware):
@@ -52,7 +56,6 @@ class RedisQueue:
             socket_timeout=10,
             health_check_interval=30,
         )
-        self._max_retries = settings.job_max_attempts - 1
         self.broker = RedisBroker(
             client=client,
             namespace=settings.queue_namespace,
@@ -63,7 +66,7 @@ class RedisQueue:
                 TimeLimit(time_limit=int((processing_timeout + 60) * 1000)),
                 ShutdownNotifications(),
                 Retries(
-                    max_retries=self._max_retries,
+                    max_retries=_DELIVERY_RETRIES,
                     min_backoff=1000,
                     max_backoff=30_000,
                     retry_when=self._retry_when,
@@ -81,13 +84,14 @@ class RedisQueue:
 
         process_job.__name__ = "process_job"
         self._actor = dramatiq.actor(
-            broker=self.broker, actor_name=ACTOR, queue_name=QUEUES[0], max_retries=self._max_retries
+            broker=self.broker, actor_name=ACTOR, queue_name=QUEUES[0], max_retries=_DELIVERY_RETRIES
         )(process_job)
         for name in QUEUES:
             self.broker.declare_queue(name)
 
-    def _retry_when(self, retries: int, exception: BaseException) -> bool:
-        return isinstance(exception, TransientJobError) and retries <= self._max_retries
+    @staticmethod
+    def _retry_when(retries: int, exception: BaseException) -> bool:
+        return isinstance(exception, TransientJobError) and retries <= _DELIVERY_RETRIES
 
     def enqueue(self, job_id: str, queue_name: str) -> None:
         if queue_name not in QUEUES:
