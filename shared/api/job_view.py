@@ -26,6 +26,8 @@ def job_view(job: Job, prefix: str) -> dict[str, Any]:
         "status": job.status,
         "progress": {"pages_done": job.pages_done, "pages_total": len(job.pages)},
         "engine": job.engine,
+        "queue": job.queue,
+        "attempts": job.attempts,
         "languages": job.languages,
         "pages": job.pages,
         "force_ocr": job.force_ocr,

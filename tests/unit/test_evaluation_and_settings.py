@@ -37,3 +37,37 @@ def test_settings_refuse_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLOWED_EXTENSIONS", " , ")
     with pytest.raises(ValidationError, match="ALLOWED_EXTENSIONS"):
         Settings()
+
+
+def test_production_parts_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://ablage:secret@db:5432/ablage")
+    monkeypatch.setenv("REDIS_URL", "rediss://:token@cache:6379/0")
+    monkeypatch.setenv("S3_ENDPOINT_URL", "http://minio:9000")
+    monkeypatch.setenv("ENVIRONMENT", "staging")
+    settings = Settings()
+    assert settings.database_url.startswith("postgresql+psycopg://")
+    assert settings.queue.uses_redis and not settings.queue.runs_embedded_workers
+    assert settings.storage.backend.value == "s3"
+    assert settings.bucket("originals") == "ablage-original-docs-staging"
+    assert settings.bucket("thumbnails") == "ablage-thumbnails-staging"
+    assert "secret" not in repr(settings) and "token" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must start with"),
+        ({"EMBEDDED_WORKERS": "false"}, "EMBEDDED_WORKERS=false needs REDIS_URL"),
+        ({"ENVIRONMENT": "prod"}, "needs DATABASE_URL"),
+        ({"ENVIRONMENT": "prod", "DATABASE_URL": "postgresql+psycopg://db/a"}, "needs REDIS_URL"),
+        (
+            {"ENVIRONMENT": "prod", "DATABASE_URL": "postgresql+psycopg://db/a", "REDIS_URL": "redis://c"},
+            "needs S3 storage",
+        ),
+    ],
+)
+def test_inconsistent_settings_are_refused(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
