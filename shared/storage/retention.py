@@ -6,6 +6,7 @@ Age is the file's mtime, i.e. when it was last written. The database is the call
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,19 +19,27 @@ PART_PREFIX = ".part-"
 PART_GRACE = timedelta(days=1)
 
 
-def prune(storage: LocalStorage, now: datetime | None = None, dry_run: bool = False) -> dict[Area, int]:
-    """Delete expired files (and abandoned partial writes) per area; return how many went, or would go."""
+InUse = Callable[[Area, str], bool]
+
+
+def prune(
+    storage: LocalStorage, now: datetime | None = None, dry_run: bool = False, in_use: InUse | None = None
+) -> dict[Area, int]:
+    """Delete expired files (and abandoned partial writes) per area; return how many went, or would go.
+
+    ``in_use(area, key)`` spares an expired file that is still needed: an original a recent job reads.
+    """
     # Timestamps compare with mtimes directly, and accept a naive ``now`` (local time) as well as an aware one.
     moment = (now or datetime.now(UTC)).timestamp()
     part_cutoff = moment - PART_GRACE.total_seconds()
     pruned = {}
     for area, days in RETENTION_DAYS.items():
         cutoff = moment - timedelta(days=days).total_seconds()
-        pruned[area] = _prune_area(storage.root / area, cutoff, part_cutoff, dry_run)
+        pruned[area] = _prune_area(area, storage.root / area, cutoff, part_cutoff, dry_run, in_use)
     return pruned
 
 
-def _prune_area(root: Path, cutoff: float, part_cutoff: float, dry_run: bool) -> int:
+def _prune_area(area: Area, root: Path, cutoff: float, part_cutoff: float, dry_run: bool, in_use: InUse | None) -> int:
     removed = 0
     emptied: set[Path] = set()
     for directory, _, files in os.walk(root):
@@ -40,7 +49,10 @@ def _prune_area(root: Path, cutoff: float, part_cutoff: float, dry_run: bool) ->
                 written = path.stat().st_mtime
             except FileNotFoundError:  # deleted or renamed into place meanwhile
                 continue
-            if written >= (part_cutoff if name.startswith(PART_PREFIX) else cutoff):
+            partial = name.startswith(PART_PREFIX)
+            if written >= (part_cutoff if partial else cutoff):
+                continue
+            if not partial and in_use is not None and in_use(area, path.relative_to(root).as_posix()):
                 continue
             removed += 1
             if not dry_run:
