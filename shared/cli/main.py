@@ -12,12 +12,14 @@ import typer
 from tqdm import tqdm
 
 from shared.documents.selection import parse_pages, select_pages
-from shared.documents.sniff import check_allowed, sniff
+from shared.documents.sniff import DocumentKind, check_allowed, sniff
 from shared.documents.source import open_document
+from shared.engines.base import OcrEngine
 from shared.engines.registry import EngineRegistry
 from shared.errors import AblageError
 from shared.jobs.pipeline import build_result, recognize_pages
 from shared.results.render import ARTIFACTS, ResultFormat
+from shared.results.searchable_pdf import SearchablePdfWriter
 from shared.settings import Settings
 
 app = typer.Typer(help="Ablage-System: OCR for German and English business documents.", no_args_is_help=True)
@@ -69,48 +71,22 @@ def ocr(
     """Recognise FILES and print the result, or write one file per input into --output-dir."""
     settings = Settings()
     languages = [code.strip() for code in lang.split(",")] if lang else list(settings.ocr.languages)
+    artifact = ARTIFACTS[output_format]
+    if artifact.render is None and output_dir is None:
+        raise typer.BadParameter("--format pdf writes files: give --output-dir")
+    if output_dir:
+        output_dir.mkdir(parents=True, exist_ok=True)
     engines = EngineRegistry(settings)
     failures = 0
     try:
         engine = engines.get(engine_name)
-        artifact = ARTIFACTS[output_format]
-        if output_dir:
-            output_dir.mkdir(parents=True, exist_ok=True)
         with tqdm(total=len(files), unit="file", desc="files", position=0) as file_bar:
             for path in files:
                 try:
-                    kind = sniff(path)
-                    check_allowed(kind, settings.upload.allowed_extensions)
-                    source = open_document(path, kind, settings.upload)
-                    try:
-                        selected = select_pages(parse_pages(pages), source.page_count)
-                        with tqdm(
-                            total=len(selected), unit="page", desc=path.name, position=1, leave=False
-                        ) as page_bar:
-                            recognized = recognize_pages(
-                                source,
-                                selected,
-                                engine,
-                                languages=languages,
-                                force_ocr=force_ocr,
-                                detect_orientation=settings.ocr.detect_orientation,
-                                deadline=time.monotonic() + settings.ocr.processing_timeout,
-                                on_page=lambda _done, _page: page_bar.update(),
-                            )
-                    finally:
-                        source.close()
+                    _recognize_file(path, settings, engine, languages, output_format, output_dir, pages, force_ocr)
                 except AblageError as exc:
                     failures += 1
-                    tqdm.write(f"{path}: {exc.detail}", file=None)
-                    file_bar.update()
-                    continue
-                result = build_result(str(uuid.uuid4()), engine, languages, recognized)
-                rendered = artifact.render(result)
-                if output_dir:
-                    suffix = Path(artifact.filename).suffix
-                    (output_dir / f"{path.stem}{suffix}").write_text(rendered, encoding="utf-8")
-                else:
-                    tqdm.write(rendered)
+                    tqdm.write(f"{path}: {exc.detail}")
                 file_bar.update()
     except AblageError as exc:
         raise typer.BadParameter(exc.detail) from None
@@ -118,6 +94,53 @@ def ocr(
         engines.close()
     if failures:
         raise typer.Exit(code=1)
+
+
+def _recognize_file(
+    path: Path,
+    settings: Settings,
+    engine: OcrEngine,
+    languages: list[str],
+    output_format: ResultFormat,
+    output_dir: Path | None,
+    pages: str | None,
+    force_ocr: bool,
+) -> None:
+    artifact = ARTIFACTS[output_format]
+    kind = sniff(path)
+    check_allowed(kind, settings.upload.allowed_extensions)
+    source = open_document(path, kind, settings.upload)
+    pdf = SearchablePdfWriter() if artifact.render is None else None
+    try:
+        selected = select_pages(parse_pages(pages), source.page_count)
+        with tqdm(total=len(selected), unit="page", desc=path.name, position=1, leave=False) as page_bar:
+            recognized = recognize_pages(
+                source,
+                selected,
+                engine,
+                languages=languages,
+                force_ocr=force_ocr,
+                detect_orientation=settings.ocr.detect_orientation,
+                deadline=time.monotonic() + settings.ocr.processing_timeout,
+                on_page=lambda _done, _page: page_bar.update(),
+                searchable_pdf=pdf,
+                original_pdf=path if kind is DocumentKind.pdf else None,
+            )
+        target = output_dir / f"{path.stem}{Path(artifact.filename).suffix}" if output_dir else None
+        if pdf is not None:
+            assert target is not None
+            pdf.save(target)
+            return
+    finally:
+        if pdf is not None:
+            pdf.close()
+        source.close()
+    assert artifact.render is not None
+    rendered = artifact.render(build_result(str(uuid.uuid4()), engine, languages, recognized))
+    if target is not None:
+        target.write_text(rendered, encoding="utf-8")
+    else:
+        tqdm.write(rendered)
 
 
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PIL import Image
 
@@ -14,6 +15,7 @@ from shared.errors import ProcessingTimeout
 from shared.metrics import PAGES
 from shared.results.markdown import render_markdown
 from shared.results.model import EngineRef, OcrResult, Page
+from shared.results.searchable_pdf import SearchablePdfWriter
 from shared.results.text import render_text
 
 PageCallback = Callable[[int, Page], None]
@@ -31,11 +33,14 @@ def recognize_pages(
     deadline: float,
     on_page: PageCallback | None = None,
     on_image: ImageCallback | None = None,
+    searchable_pdf: SearchablePdfWriter | None = None,
+    original_pdf: Path | None = None,
 ) -> list[Page]:
     """Text-layer pages are read, the rest turned upright and OCR'd; ``deadline`` is a monotonic time.
 
     ``on_image`` sees each rendered page image as it is, before it is turned (thumbnails use it, so a page
-    is decoded once).
+    is decoded once). ``searchable_pdf`` gets every page: OCR'd ones as image plus invisible text, text-layer
+    ones copied from ``original_pdf``.
     """
     results: list[Page] = []
     for done, number in enumerate(pages, 1):
@@ -47,6 +52,8 @@ def recognize_pages(
         page_input = source.page(number, want_text_layer=not force_ocr)
         if page_input.text_page is not None:
             page = page_input.text_page
+            if searchable_pdf is not None and original_pdf is not None:
+                searchable_pdf.add_original_page(original_pdf, number)
         else:
             assert page_input.image is not None
             image = page_input.image
@@ -57,6 +64,8 @@ def recognize_pages(
             page = engine.recognize(
                 image, page_number=number, dpi=page_input.dpi, languages=languages, timeout=remaining
             )
+            if searchable_pdf is not None:
+                searchable_pdf.add_image_page(image, page)
         PAGES.labels(page.engine, page.source).inc()
         results.append(page)
         if on_page is not None:

@@ -7,11 +7,13 @@ import io
 import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -29,7 +31,8 @@ from shared.jobs.completion import CompletionWaiters
 from shared.jobs.pipeline import build_result, recognize_pages
 from shared.metrics import JOBS, PROCESSING_SECONDS
 from shared.results.model import OcrResult
-from shared.results.render import ARTIFACTS
+from shared.results.render import ARTIFACTS, ResultFormat
+from shared.results.searchable_pdf import SearchablePdfWriter
 from shared.settings import Settings
 from shared.storage.base import Area, Storage, StorageError
 
@@ -174,8 +177,12 @@ class JobProcessor:
                 self._storage.put_bytes(Area.thumbnails, thumbnail_key, _thumbnail(image))
                 needs_thumbnail = False
 
-        with self._storage.local_path(Area.originals, job.document_sha256) as path:
+        with (
+            self._storage.local_path(Area.originals, job.document_sha256) as path,
+            tempfile.TemporaryDirectory(dir=self._settings.upload_tmp_dir) as scratch,
+        ):
             source = open_document(path, DocumentKind(job.document.kind), self._settings.upload)
+            pdf = SearchablePdfWriter()
             try:
                 pages = recognize_pages(
                     source,
@@ -187,21 +194,27 @@ class JobProcessor:
                     deadline=deadline,
                     on_page=lambda done, _page: self._progress(job.id, holder, done),
                     on_image=thumbnail_from,
+                    searchable_pdf=pdf,
+                    original_pdf=path if job.document.kind == DocumentKind.pdf else None,
                 )
                 if needs_thumbnail:
                     # Page 1 was not rendered: it was not selected, or it was read from its text layer.
                     first = source.page(1, want_text_layer=False)
                     if first.image is not None:
                         thumbnail_from(1, first.image)
+                target = Path(scratch) / ARTIFACTS[ResultFormat.pdf].filename
+                pdf.save(target)
+                self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
             finally:
+                pdf.close()
                 source.close()
         return build_result(job.id, engine, job.languages, pages)
 
     def _store_artifacts(self, result: OcrResult) -> None:
         for artifact in ARTIFACTS.values():
-            self._storage.put_bytes(
-                Area.processed, f"{result.id}/{artifact.filename}", artifact.render(result).encode()
-            )
+            if artifact.render is not None:
+                body = artifact.render(result).encode()
+                self._storage.put_bytes(Area.processed, f"{result.id}/{artifact.filename}", body)
 
     def _update(self, job_id: str, holder: str, change: Callable[[Job], None]) -> None:
         with self._sessions.begin() as session:

@@ -17,13 +17,15 @@ class ResultFormat(StrEnum):
     markdown = "markdown"
     hocr = "hocr"
     alto = "alto"
+    pdf = "pdf"
 
 
 @dataclass(frozen=True)
 class Artifact:
     filename: str
     media_type: str
-    render: Callable[[OcrResult], str]
+    render: Callable[[OcrResult], str] | None
+    """None for the searchable PDF, which is built from the page images as they are recognised."""
 
 
 ARTIFACTS: dict[ResultFormat, Artifact] = {
@@ -32,4 +34,5 @@ ARTIFACTS: dict[ResultFormat, Artifact] = {
     ResultFormat.markdown: Artifact("result.md", "text/markdown; charset=utf-8", lambda r: r.markdown),
     ResultFormat.hocr: Artifact("result.hocr", "text/vnd.hocr+html; charset=utf-8", render_hocr),
     ResultFormat.alto: Artifact("alto.xml", "application/alto+xml; charset=utf-8", render_alto),
+    ResultFormat.pdf: Artifact("searchable.pdf", "application/pdf", None),
 }

@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import httpx
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
@@ -71,6 +72,19 @@ async def test_every_result_format(client: httpx.AsyncClient) -> None:
     alto = ET.fromstring((await result(client, status, "alto")).content)
     strings = [el.get("CONTENT") for el in alto.iter("{http://www.loc.gov/standards/alto/ns-v4#}String")]
     assert " ".join(strings).split() == " ".join(data["text"].split()).split()
+    pdf = await result(client, status, "pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    document = pdfium.PdfDocument(pdf.content)
+    assert len(document) == 1
+    width, height = document[0].get_size()
+    page = data["pages"][0]
+    assert (round(width), round(height)) == (
+        round(page["width"] * 72 / page["dpi"]),
+        round(page["height"] * 72 / page["dpi"]),
+    )
+    searchable_text = document[0].get_textpage().get_text_range()
+    assert word_f1(searchable_text, data["text"]).f1 >= 0.95
+    document.close()
     thumbnail = await client.get(f"/api/v1/cpu/jobs/{status['id']}/thumbnail")
     assert thumbnail.headers["content-type"] == "image/webp"
     assert max(Image.open(__import__("io").BytesIO(thumbnail.content)).size) <= 512
@@ -138,6 +152,14 @@ async def test_born_digital_pdf_reads_the_text_layer_unless_forced(client: httpx
     assert all(p["engine"] == "pdf-text-layer" for p in data["pages"])
     assert "ELEKTRON Industrieservice GmbH" in data["text"]
     assert "## Baurechnung (204) Nr. 181301674 vom 25.04.2018" in data["markdown"]
+
+    searchable = pdfium.PdfDocument((await result(client, status, "pdf")).content)
+    original = pdfium.PdfDocument(BORN_DIGITAL)
+    # Text-layer pages are the original pages, copied unchanged.
+    assert len(searchable) == 3
+    assert searchable[1].get_textpage().get_text_range() == original[1].get_textpage().get_text_range()
+    searchable.close()
+    original.close()
 
     forced = await run_job(client, BORN_DIGITAL, filename="rechnung.pdf", force_ocr="true", pages="1")
     forced_data = (await result(client, forced)).json()
