@@ -1,4 +1,4 @@
-.PHONY: run test lint bench accuracy clean
+.PHONY: run test lint bench bench-queue accuracy clean
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -15,6 +15,11 @@ lint:
 bench:  ## API vs direct-engine throughput, text layer vs OCR
 	scripts/bootstrap dev
 	.venv/bin/python -m bench.throughput
+
+bench-queue:  ## jobs/s and p95 latency: API + 2 workers on PostgreSQL/Redis vs embedded
+	scripts/bootstrap dev
+	scripts/services
+	.venv/bin/python -m bench.queue
 
 accuracy:  ## engine accuracy on the documents with ground truth
 	scripts/bootstrap dev

@@ -80,4 +80,8 @@ def build_backends(settings: Settings) -> Backends:
     except Exception:
         db.dispose()
         raise
-    return Backends(settings, db, sessions, storage, queue, EngineRegistry(settings), CompletionWaiters())
+    waiters = CompletionWaiters()
+    publish = getattr(queue, "publish_completion", None)
+    if publish is not None:
+        waiters.attach_publisher(publish)
+    return Backends(settings, db, sessions, storage, queue, EngineRegistry(settings), waiters)

@@ -42,6 +42,9 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
     if settings.queue.uses_redis:
         state.sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
         state.sweeper.start()
+        listen = getattr(backends.queue, "listen_completions", None)
+        if listen is not None:
+            listen(backends.waiters.wake)
     return state
 
 

@@ -86,9 +86,9 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
             job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
             if job.finished or time.monotonic() >= deadline:
                 break
-            # Workers in this process notify at once; those elsewhere are seen by re-reading the row.
-            poll = 2.0 if state.settings.queue.runs_embedded_workers and not state.settings.queue.uses_redis else 0.5
-            await state.backends.waiters.wait(job_id, min(poll, deadline - time.monotonic()))
+            # Workers notify on completion, here or through Redis; re-reading the row every 2 s covers a lost
+            # notice (a completion that raced the waiter's registration, or Redis briefly away).
+            await state.backends.waiters.wait(job_id, min(2.0, deadline - time.monotonic()))
         if not job.finished:
             return _accepted(submission, route.prefix)
         if job.error is not None:

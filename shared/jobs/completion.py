@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+_Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
 
 
 class CompletionWaiters:
+    """Local waiters are woken directly; with a publisher attached (Redis), workers in other processes
+    reach the API's waiters through it."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: defaultdict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = defaultdict(
-            list
-        )
+        self._waiters: defaultdict[str, list[_Waiter]] = defaultdict(list)
+        self._publish: Callable[[str], None] | None = None
+
+    def attach_publisher(self, publish: Callable[[str], None]) -> None:
+        self._publish = publish
 
     def notify(self, job_id: str) -> None:
-        """Called from worker threads."""
+        """A worker finished the job: wake this process's waiters and tell the others."""
+        self.wake(job_id)
+        if self._publish is not None:
+            try:
+                self._publish(job_id)
+            except Exception:
+                # Waiters elsewhere fall back to re-reading the job's row.
+                log.warning("could not publish the completion of job %s", job_id, exc_info=True)
+
+    def wake(self, job_id: str) -> None:
         with self._lock:
             waiters = self._waiters.pop(job_id, [])
         for loop, future in waiters:

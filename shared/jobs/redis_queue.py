@@ -9,7 +9,8 @@ middleware delivers a job again, with back-off, after a transient failure. The d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 
 import dramatiq
 import redis
@@ -76,6 +77,8 @@ class RedisQueue:
         self._handler: JobHandler | None = None
         self._warm = _WarmCounter()
         self._worker: Worker | None = None
+        self._listener: threading.Thread | None = None
+        self._stopping = threading.Event()
 
         def process_job(job_id: str) -> None:
             if self._handler is None:
@@ -123,7 +126,37 @@ class RedisQueue:
     def wait_warm(self, timeout: float) -> bool:
         return self._warm.wait(timeout)
 
+    @property
+    def _completions(self) -> str:
+        return f"{self._settings.queue_namespace}:completed"
+
+    def publish_completion(self, job_id: str) -> None:
+        self.broker.client.publish(self._completions, job_id)
+
+    def listen_completions(self, on_done: Callable[[str], None]) -> None:
+        """Call ``on_done(job_id)`` for every job any worker finishes, until ``stop``; survives Redis restarts."""
+
+        def listen() -> None:
+            while not self._stopping.is_set():
+                pubsub = self.broker.client.pubsub(ignore_subscribe_messages=True)
+                try:
+                    pubsub.subscribe(self._completions)
+                    while not self._stopping.is_set():
+                        message = pubsub.get_message(timeout=1.0)
+                        if message is not None:
+                            on_done(message["data"].decode())
+                except redis.RedisError:
+                    self._stopping.wait(1.0)
+                finally:
+                    pubsub.close()
+
+        self._listener = threading.Thread(target=listen, name="completion-listener", daemon=True)
+        self._listener.start()
+
     def stop(self) -> None:
+        self._stopping.set()
+        if self._listener is not None:
+            self._listener.join(5)
         if self._worker is not None:
             self._worker.stop(timeout=10_000)
             self._worker = None
