@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -28,12 +29,16 @@ def _admin() -> psycopg.Connection:
     return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
 
 
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def _admin_or_skip() -> psycopg.Connection:
     try:
-        connection = _admin()
+        return _admin()
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}".splitlines()[0])
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    connection = _admin_or_skip()
     template = f"ablage_test_{RUN_ID}_template"
     with connection:
         connection.execute(f'CREATE DATABASE "{template}"')
@@ -52,33 +57,31 @@ def postgres_template() -> Iterator[str]:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def postgres_url(postgres_template: str) -> Iterator[str]:
-    """A migrated database of this test's own."""
+@contextmanager
+def _scratch_database(template: str | None = None) -> Iterator[str]:
     name = f"ablage_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    with _admin() as connection:
-        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    with _admin_or_skip() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield _database_url(name)
     finally:
-        with _admin() as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # A fresh connection: a fault test may have restarted the server meanwhile.
+        with _admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """A migrated database of this test's own."""
+    with _scratch_database(postgres_template) as url:
+        yield url
 
 
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """An empty database, for the migration tests."""
-    try:
-        admin = _admin()
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}".splitlines()[0])
-    name = f"ablage_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield _database_url(name)
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _scratch_database() as url:
+        yield url
 
 
 @pytest.fixture

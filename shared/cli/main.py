@@ -11,6 +11,9 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
+from shared.cli.db import db_app
+from shared.cli.storage import storage_app
+from shared.cli.worker import worker
 from shared.documents.selection import parse_pages, select_pages
 from shared.documents.sniff import DocumentKind, check_allowed, sniff
 from shared.documents.source import open_document
@@ -143,116 +146,9 @@ def _recognize_file(
         tqdm.write(rendered)
 
 
-db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-
-@db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
-    """Apply migrations up to REVISION (the newest by default)."""
-    from shared.db.migrate import current_revision, upgrade
-    from shared.db.session import make_engine
-
-    settings = Settings()
-    engine = make_engine(settings.database_url, settings.database)
-    upgrade(engine, revision)
-    typer.echo(f"database at revision {current_revision(engine)}")
-    engine.dispose()
-
-
-@db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. -1 or base")]) -> None:
-    """Revert migrations down to REVISION."""
-    from shared.db.migrate import current_revision, downgrade
-    from shared.db.session import make_engine
-
-    settings = Settings()
-    engine = make_engine(settings.database_url, settings.database)
-    downgrade(engine, revision)
-    typer.echo(f"database at revision {current_revision(engine)}")
-    engine.dispose()
-
-
-@db_app.command("current")
-def db_current() -> None:
-    """Print the database's revision and the one this release needs."""
-    from shared.db.migrate import current_revision, head_revision
-    from shared.db.session import make_engine
-
-    settings = Settings()
-    engine = make_engine(settings.database_url, settings.database)
-    typer.echo(f"database: {current_revision(engine)}  release: {head_revision()}")
-    engine.dispose()
-
-
-storage_app = typer.Typer(help="Stored documents and results.", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
-
-
-@storage_app.command("prune")
-def storage_prune(
-    dry_run: Annotated[bool, typer.Option(help="report what would be removed, remove nothing")] = False,
-) -> None:
-    """Enforce retention on local storage: originals 90 days, results 30, thumbnails 7."""
-    from shared.jobs.retention import apply_retention
-    from shared.runtime import build_database
-    from shared.settings import StorageBackend
-    from shared.storage.local import LocalStorage
-
-    settings = Settings()
-    if settings.storage.backend is StorageBackend.s3:
-        typer.echo("S3 storage: the buckets' lifecycle rules expire objects (deploy/terraform); nothing to do here")
-        return
-    engine, sessions = build_database(settings)
-    counts = apply_retention(LocalStorage(settings.storage_dir), sessions, dry_run=dry_run)
-    engine.dispose()
-    verb = "would remove" if dry_run else "removed"
-    typer.echo(f"{verb}: " + ", ".join(f"{count} {what}" for what, count in counts.items()))
-
-
-class QueueName(StrEnum):
-    cpu = "cpu"
-    gpu = "gpu"
-
-
-@app.command()
-def worker(
-    queue: Annotated[QueueName, typer.Option(help="the queue to consume")] = QueueName.cpu,
-    threads: Annotated[int | None, typer.Option(help="worker threads (default: WORKERS)")] = None,
-) -> None:
-    """Run OCR workers on the Redis queue (needs REDIS_URL) until SIGTERM or SIGINT."""
-    import signal
-    import threading
-
-    from shared.jobs.processor import JobProcessor
-    from shared.jobs.sweeper import Sweeper
-    from shared.runtime import build_backends
-
-    settings = Settings()
-    if not settings.queue.uses_redis:
-        raise typer.BadParameter("a separate worker needs REDIS_URL; without it the API runs its own workers")
-    engines_for_queue = _queue_engines(queue)
-    backends = build_backends(settings)
-    processor = JobProcessor(
-        settings, backends.sessions, backends.storage, backends.engines, backends.waiters, engines_for_queue
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    backends.queue.start_workers(processor, [queue.value], threads or settings.ocr.workers, processor.warm_up)
-    sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
-    sweeper.start()
-    typer.echo(f"worker {processor.worker_id} consuming {queue.value} with engines {', '.join(engines_for_queue)}")
-    stop.wait()
-    sweeper.stop()
-    backends.close()
-
-
-def _queue_engines(queue: QueueName) -> tuple[str, ...]:
-    from services.cpu_backend.app import CPU_ROUTE
-    from services.gpu_backend.app import GPU_ROUTE
-
-    return CPU_ROUTE.candidates() if queue is QueueName.cpu else GPU_ROUTE.engines
+app.command()(worker)
 
 
 if __name__ == "__main__":
