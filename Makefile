@@ -7,22 +7,22 @@ test:  ## install test dependencies and run the test suite
 	scripts/test
 
 lint:
-	scripts/bootstrap dev
+	scripts/bootstrap dev,cpu
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
 bench:  ## API vs direct-engine throughput, text layer vs OCR
-	scripts/bootstrap dev
+	scripts/bootstrap dev,cpu
 	.venv/bin/python -m bench.throughput
 
 bench-queue:  ## jobs/s and p95 latency: API + 2 workers on PostgreSQL/Redis vs embedded
-	scripts/bootstrap dev
+	scripts/bootstrap dev,cpu
 	scripts/services
 	.venv/bin/python -m bench.queue
 
 accuracy:  ## engine accuracy on the documents with ground truth
-	scripts/bootstrap dev
+	scripts/bootstrap dev,cpu
 	.venv/bin/python -m bench.accuracy
 
 clean:

@@ -43,10 +43,10 @@ PAGES = [
 BORN_DIGITAL = DATA / "robustness" / "zugferd_EN16931_Elektron.pdf"
 
 
-def direct(paths: list[Path], workers: int, force_ocr: bool = True) -> float:
+def direct(paths: list[Path], workers: int, engine_name: str, force_ocr: bool = True) -> float:
     """Pages per second through the same page pipeline the workers run, without HTTP, DB or storage."""
     settings = Settings()
-    engine = EngineRegistry(settings).get("tesseract")
+    engine = EngineRegistry(settings).get(engine_name)
 
     def one(path: Path) -> int:
         source = open_document(path, sniff(path), settings.upload)
@@ -102,6 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=2, help="times each page set is processed")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--engine", default="tesseract", help="the engine both paths run")
     args = parser.parse_args()
     pages = PAGES * args.rounds
     pdfs = [BORN_DIGITAL] * (4 * args.rounds)
@@ -125,14 +126,17 @@ def main() -> None:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
-            api_ocr = asyncio.run(through_api(base, unique(pages, "ocr"), {}))
-            api_layer = asyncio.run(through_api(base, unique(pdfs, "layer"), {}))
-            api_forced = asyncio.run(through_api(base, unique(pdfs[: args.rounds], "forced"), {"force_ocr": "true"}))
+            engine = {"engine": args.engine}
+            api_ocr = asyncio.run(through_api(base, unique(pages, "ocr"), engine))
+            api_layer = asyncio.run(through_api(base, unique(pdfs, "layer"), engine))
+            forced = engine | {"force_ocr": "true"}
+            api_forced = asyncio.run(through_api(base, unique(pdfs[: args.rounds], "forced"), forced))
         finally:
             server.terminate()
             server.wait(30)
-    direct_ocr = direct(pages, args.workers)
+    direct_ocr = direct(pages, args.workers, args.engine)
     report = {
+        "engine": args.engine,
         "workers": args.workers,
         "ocr_pages": len(pages),
         "direct_pages_per_s": round(direct_ocr, 3),

@@ -75,6 +75,7 @@ class OcrSettings(_Env):
     sync_timeout: float = Field(120, gt=0, description="seconds POST {prefix} waits before answering 202")
     max_queue_depth: int = Field(1000, gt=0, description="queued jobs before uploads get 503")
     detect_orientation: bool = True
+    onnx_threads: int = Field(1, gt=0, description="onnxruntime threads per inference (RapidOCR)")
     model_name: str | None = None
 
     _split = field_validator("languages", mode="before")(_split_commas)

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from services.cpu_backend.app import CPU_ROUTE
 from services.embedded import create_app
+from shared.engines.registry import EngineRegistry
 from shared.runtime import build_storage
 from shared.settings import (
     DatabaseSettings,
@@ -39,6 +41,15 @@ ROBUSTNESS = DATA / "robustness"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def auto_engine() -> str:
+    """The engine ``auto`` picks at /api/v1/cpu in this install: RapidOCR with the cpu extra, else Tesseract."""
+    registry = EngineRegistry(Settings())
+    engine = next(name for name in CPU_ROUTE.engines if registry.is_available(name))
+    registry.close()
+    return engine
 
 
 @pytest.fixture(params=["embedded", pytest.param("production", marks=pytest.mark.integration)])

@@ -18,6 +18,7 @@ EngineFactory = Callable[[Settings], OcrEngine]
 
 _FACTORIES: dict[str, str] = {
     "tesseract": "shared.engines.tesseract:TesseractEngine",
+    "rapidocr": "shared.engines.rapidocr:RapidOcrEngine",
 }
 
 

@@ -64,6 +64,9 @@ def recognize_pages(
             page = engine.recognize(
                 image, page_number=number, dpi=page_input.dpi, languages=languages, timeout=remaining
             )
+            if time.monotonic() > deadline:
+                # Engines that cannot be interrupted mid-page finish it late: the job is over time all the same.
+                raise ProcessingTimeout(f"page {number} finished after the processing timeout ran out")
             if searchable_pdf is not None:
                 searchable_pdf.add_image_page(image, page)
         PAGES.labels(page.engine, page.source).inc()

@@ -85,17 +85,29 @@ class JobService:
             raise BadRequest(f"languages: {', '.join(bad) or raw!r} is not a comma list of ISO 639-1 codes")
         return list(dict.fromkeys(codes))
 
-    def _engine(self, route: ServiceRoute, requested: str | None) -> str:
+    def _engine(self, route: ServiceRoute, requested: str | None, languages: list[str]) -> str:
+        """``auto``: the most preferred available engine that reads every requested language."""
         name = (requested or "auto").strip().lower()
         if name == "auto":
-            for candidate in route.candidates():
-                if self._engines.is_available(candidate):
+            available = [c for c in route.candidates() if self._engines.is_available(c)]
+            if not available:
+                raise EngineUnavailable(f"no OCR engine is available at {route.prefix}")
+            for candidate in available:
+                if set(languages) <= set(self._engines.describe(candidate).languages):
                     return candidate
-            raise EngineUnavailable(f"no OCR engine is available at {route.prefix}")
-        if name not in route.candidates():
+            name = available[0]  # the language check below names what is missing
+        elif name not in route.candidates():
             offered = ", ".join(("auto", *route.candidates()))
             raise InvalidOption(f"engine {name!r} is not offered at {route.prefix}; choose one of {offered}")
-        self._engines.get(name)
+        supported = self._engines.describe(name).languages
+        if self._engines.is_available(name):
+            missing = [code for code in languages if code not in supported]
+            if missing:
+                raise InvalidOption(
+                    f"languages: {', '.join(missing)} not available with {name}; available: {', '.join(supported)}"
+                )
+        else:
+            self._engines.get(name)  # raises EngineUnavailable with the reason
         return name
 
     def submit(
@@ -109,13 +121,7 @@ class JobService:
         page_count = source.page_count
         source.close()
         pages = select_pages(requested_pages, page_count)
-        engine = self._engine(route, form.engine)
-        supported = self._engines.describe(engine).languages
-        missing = [code for code in languages if code not in supported]
-        if missing:
-            raise InvalidOption(
-                f"languages: {', '.join(missing)} not available with {engine}; available: {', '.join(supported)}"
-            )
+        engine = self._engine(route, form.engine, languages)
         options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
         if idempotency_key is not None:
             replay = self._replay(idempotency_key, upload.sha256, options.key())

@@ -64,9 +64,11 @@ async def test_result_redirect(client: httpx.AsyncClient, backend: str) -> None:
     assert fetched.headers["content-type"].startswith("text/plain")
 
 
-async def test_gpu_service_jobs_run_on_the_cpu_queue_without_a_gpu_engine(client: httpx.AsyncClient) -> None:
+async def test_gpu_service_jobs_run_on_the_cpu_queue_without_a_gpu_engine(
+    client: httpx.AsyncClient, auto_engine: str
+) -> None:
     response = await client.post("/api/v1/ocr/jobs", files={"file": ("a.tif", PHOTOTEST.read_bytes())})
     status = await wait_for(client, response.headers["location"])
     assert status["status"] == "succeeded"
-    assert status["engine"] == "tesseract"
+    assert status["engine"] == auto_engine
     assert status["queue"] == "cpu"
