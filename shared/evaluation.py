@@ -37,3 +37,38 @@ def word_f1(hypothesis: str, reference: str) -> WordScore:
     recall = common / max(1, sum(ref.values()))
     f1 = 2 * precision * recall / (precision + recall) if common else 0.0
     return WordScore(round(precision, 4), round(recall, 4), round(f1, 4))
+
+
+@dataclass(frozen=True)
+class DocumentScore:
+    engine: str
+    document: str
+    group: str
+    pages: int
+    seconds: float
+    cer: float | None
+    word_f1: float | None
+    fields_found: int | None
+    fields_total: int | None
+
+
+def document_group(name: str) -> str:
+    """Corpus file names say what a document is: de_invoice_…, de_receipt_…, de_fraktur_…."""
+    for group in ("fraktur", "receipt", "invoice"):
+        if f"_{group}" in name:
+            return group
+    return "other"
+
+
+def score_fields(text: str, fields: dict[str, object]) -> tuple[int, int]:
+    """Key fields found verbatim: the total, and the date in any printed form."""
+    found = total = 0
+    amount = fields.get("total")
+    if isinstance(amount, str):
+        total += 1
+        found += amount in text
+    variants = fields.get("date_as_printed_variants")
+    if isinstance(variants, list):
+        total += 1
+        found += any(variant in text for variant in variants)
+    return found, total
