@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from shared.cli.db import db_app
 from shared.cli.evaluate import evaluate_command
+from shared.cli.models import models_app
 from shared.cli.storage import storage_app
 from shared.cli.worker import worker
 from shared.documents.selection import parse_pages, select_pages
@@ -149,6 +150,7 @@ def _recognize_file(
 
 app.add_typer(db_app, name="db")
 app.add_typer(storage_app, name="storage")
+app.add_typer(models_app, name="models")
 app.command()(worker)
 app.command("eval")(evaluate_command)
 

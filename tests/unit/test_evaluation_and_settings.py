@@ -71,3 +71,17 @@ def test_inconsistent_settings_are_refused(monkeypatch: pytest.MonkeyPatch, env:
         monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+def test_models_check_reports_each_engine(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from shared.cli.main import app
+
+    ok = CliRunner().invoke(app, ["models", "check"])
+    assert ok.exit_code == 0, ok.output
+    assert "ok       tesseract" in ok.output and "languages: de, en" in ok.output
+    # Without the German model, Tesseract cannot serve the default languages, and says where it looked.
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    missing = CliRunner().invoke(app, ["models", "check"])
+    assert f"missing  tesseract: no Tesseract model for de, en in {tmp_path}" in missing.output
