@@ -16,8 +16,8 @@ from PIL import Image
 
 from shared.engines.base import EngineInfo
 from shared.errors import EngineUnavailable, ProcessingTimeout
-from shared.results.layout import group_lines, mark_titles
-from shared.results.model import BBox, Line, Page, PageSource, Word, mean_confidence, union_bbox
+from shared.results.layout import group_lines, ocr_page
+from shared.results.model import BBox, Line, Page, Word, union_bbox
 from shared.settings import Settings
 
 # The multilingual recogniser reads Latin script with German umlauts and ß; these are the languages this
@@ -99,17 +99,7 @@ class RapidOcrEngine:
                     words=parsed,
                 )
             )
-        page = Page(
-            number=page_number,
-            width=image.width,
-            height=image.height,
-            dpi=dpi,
-            source=PageSource.ocr,
-            engine=self.name,
-            confidence=mean_confidence(word for line in lines for word in line.words),
-            blocks=group_lines(lines),
-        )
-        return mark_titles(page)
+        return ocr_page(self.name, page_number, image.size, dpi, group_lines(lines))
 
     def close(self) -> None:
         self._local = threading.local()

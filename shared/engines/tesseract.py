@@ -15,8 +15,8 @@ from tesserocr import PT, RIL
 from shared.engines.base import EngineInfo
 from shared.engines.languages import ISO_639_1, ISO_639_2
 from shared.errors import EngineUnavailable, ProcessingTimeout
-from shared.results.layout import mark_titles
-from shared.results.model import Block, BlockKind, Line, Page, PageSource, Word, mean_confidence, union_bbox
+from shared.results.layout import ocr_page
+from shared.results.model import Block, BlockKind, Line, Page, Word, mean_confidence, union_bbox
 from shared.settings import Settings
 
 _KINDS = {
@@ -98,18 +98,7 @@ class TesseractEngine:
             raise ProcessingTimeout(f"OCR of page {page_number} did not finish within the processing timeout")
         blocks = self._blocks(api)
         api.Clear()
-        words = [word for block in blocks for line in block.lines for word in line.words]
-        page = Page(
-            number=page_number,
-            width=image.width,
-            height=image.height,
-            dpi=dpi,
-            source=PageSource.ocr,
-            engine=self.name,
-            confidence=mean_confidence(words),
-            blocks=blocks,
-        )
-        return mark_titles(page)
+        return ocr_page(self.name, page_number, image.size, dpi, blocks)
 
     def _blocks(self, api: tesserocr.PyTessBaseAPI) -> list[Block]:
         """Paragraphs become blocks, so Markdown gets Tesseract's paragraph breaks."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from statistics import median
 
-from shared.results.model import Block, BlockKind, Line, Page, union_bbox
+from shared.results.model import Block, BlockKind, Line, Page, PageSource, mean_confidence, union_bbox
 
 # A line this much taller than the page's median line reads as a heading.
 _TITLE_HEIGHT_RATIO = 1.4
@@ -49,3 +49,19 @@ def mark_titles(page: Page) -> Page:
         if min(_height(line) for line in block.lines) >= _TITLE_HEIGHT_RATIO * typical:
             block.kind = BlockKind.title
     return page
+
+
+def ocr_page(engine: str, number: int, size: tuple[int, int], dpi: int, blocks: list[Block]) -> Page:
+    """An OCR engine's page: confidence from its words, headings marked."""
+    words = [word for block in blocks for line in block.lines for word in line.words]
+    page = Page(
+        number=number,
+        width=size[0],
+        height=size[1],
+        dpi=dpi,
+        source=PageSource.ocr,
+        engine=engine,
+        confidence=mean_confidence(words),
+        blocks=blocks,
+    )
+    return mark_titles(page)
