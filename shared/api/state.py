@@ -11,6 +11,7 @@ from shared.jobs.routes import ServiceRoute
 from shared.jobs.service import JobService
 from shared.jobs.sweeper import Sweeper
 from shared.runtime import Backends
+from shared.settings import Settings
 
 
 @dataclass
@@ -22,7 +23,7 @@ class AppState:
     warm: bool = False
 
     @property
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self) -> Settings:
         return self.backends.settings
 
 

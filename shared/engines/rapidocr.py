@@ -77,9 +77,9 @@ class RapidOcrEngine:
             raise ProcessingTimeout(f"no time left for page {page_number}")
         output = self._engine()(np.asarray(image.convert("RGB")))
         lines: list[Line] = []
-        for box, text, score, words in zip(
+        # Line text is rebuilt from the words, so that it and the word boxes always agree.
+        for box, score, words in zip(
             output.boxes if output.boxes is not None else [],
-            output.txts or (),
             output.scores or (),
             output.word_results or (),
             strict=False,
@@ -94,7 +94,7 @@ class RapidOcrEngine:
             lines.append(
                 Line(
                     bbox=union_bbox([_bbox(box), *(w.bbox for w in parsed)]),
-                    text=" ".join(w.text for w in parsed) if parsed else text,
+                    text=" ".join(w.text for w in parsed),
                     confidence=round(float(score), 4),
                     words=parsed,
                 )

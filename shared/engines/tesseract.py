@@ -61,9 +61,6 @@ class TesseractEngine:
         languages = sorted(ISO_639_1.get(model, model) for model in self._models if model != "osd")
         return EngineInfo(name=self.name, version=self._version, languages=languages, loaded=True)
 
-    def missing_languages(self, languages: Sequence[str]) -> list[str]:
-        return [code for code in languages if ISO_639_2.get(code, code) not in self._models]
-
     def warm_up(self, languages: Sequence[str]) -> None:
         self._api(languages)
 

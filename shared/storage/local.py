@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from shared.storage.base import Area, StorageError
 
@@ -24,12 +25,12 @@ class LocalStorage:
             raise ValueError(f"storage key escapes its area: {key!r}")
         return path
 
-    def _write_atomically(self, target: Path, write: object) -> None:
+    def _write_atomically(self, target: Path, write: Callable[[BinaryIO], object]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                write(handle)  # type: ignore[operator]
+                write(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -38,9 +39,9 @@ class LocalStorage:
             raise
 
     def put_file(self, area: Area, key: str, path: Path) -> None:
-        def write(handle: object) -> None:
+        def write(handle: BinaryIO) -> None:
             with path.open("rb") as source:
-                shutil.copyfileobj(source, handle, 1 << 20)  # type: ignore[arg-type]
+                shutil.copyfileobj(source, handle, 1 << 20)
 
         self._write_atomically(self._path(area, key), write)
 
