@@ -54,7 +54,7 @@ def evaluate(
     scores: list[DocumentScore] = []
     try:
         for engine_name in engine_names:
-            engine = registry.get(engine_name)
+            engine = registry.ocr(engine_name)
             for path in corpus_documents(corpus):
                 truth, fields = _ground_truth(path)
                 source = open_document(path, sniff(path), settings.upload)

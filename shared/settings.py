@@ -77,8 +77,25 @@ class OcrSettings(_Env):
     detect_orientation: bool = True
     onnx_threads: int = Field(1, gt=0, description="onnxruntime threads per inference (RapidOCR)")
     model_name: str | None = None
+    enabled_engines: CommaList = Field(
+        default_factory=lambda: ["tesseract", "rapidocr"],
+        description="engines this process may load; Surya and Docling import torch, so they are opt-in",
+    )
+    torch_threads: int = Field(
+        1, gt=0, description="torch intra-op threads per worker (Surya, Docling models); WORKERS sets the rest"
+    )
+    surya_model_dir: Path | None = Field(
+        None, description="folder holding Surya's text detection checkpoint (config.json + weights)"
+    )
+    surya_inference_url: str | None = Field(
+        None, description="OpenAI-compatible server (llama.cpp or vLLM) serving Surya's recognition model"
+    )
+    surya_model_name: str = Field("datalab-to/surya-ocr-2", description="the model name that server reports")
+    docling_artifacts_path: Path | None = Field(
+        None, description="Docling's layout and table models; without them Docling reads born-digital files only"
+    )
 
-    _split = field_validator("languages", mode="before")(_split_commas)
+    _split = field_validator("languages", "enabled_engines", mode="before")(_split_commas)
 
 
 class DatabaseSettings(_Env):

@@ -29,7 +29,7 @@ _WARM_UP_TIMEOUT = 600
 
 def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
     backends = build_backends(settings)
-    candidates = tuple(dict.fromkeys(name for route in routes for name in route.candidates()))
+    candidates = tuple(dict.fromkeys(name for route in routes for name in route.offered()))
     # Loading engines before the workers start keeps their first jobs as fast as the rest.
     for name in candidates:
         backends.engines.is_available(name)

@@ -128,8 +128,9 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
     def engines(state: StateDep) -> dict[str, Any]:
         return {
             "engines": [
-                vars(state.backends.engines.describe(name)) | {"preferred": name in route.engines}
-                for name in route.candidates()
+                vars(state.backends.engines.describe(name))
+                | {"preferred": name in route.engines, "document_engine": name in route.converters}
+                for name in route.offered()
             ]
         }
 

@@ -52,7 +52,7 @@ def ready(state: StateDep) -> JSONResponse:
         entry: dict[str, Any] = {
             "prefix": route.prefix,
             "status": "ok" if preferred or fallback else "unavailable",
-            "engines": [vars(backends.engines.describe(name)) for name in route.candidates()],
+            "engines": [vars(backends.engines.describe(name)) for name in route.offered()],
         }
         if not preferred:
             entry["detail"] = (

@@ -84,7 +84,7 @@ def ocr(
     engines = EngineRegistry(settings)
     failures = 0
     try:
-        engine = engines.get(engine_name)
+        engine = engines.ocr(engine_name)
         with tqdm(total=len(files), unit="file", desc="files", position=0) as file_bar:
             for path in files:
                 try:

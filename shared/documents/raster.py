@@ -62,7 +62,9 @@ class RasterSource:
     def page(self, number: int, *, want_text_layer: bool) -> PageInput:
         self._seek(number - 1)
         try:
-            frame = ImageOps.exif_transpose(self._image.copy())
+            copy = self._image.copy()
+            # Pillow < 11 returns None when it transposed in place; later releases always return the image.
+            frame = ImageOps.exif_transpose(copy) or copy
         except (OSError, ValueError, SyntaxError) as exc:
             raise InvalidDocument(f"page {number}: the image data is corrupt or truncated ({exc})") from None
         dpi_info = self._image.info.get("dpi")

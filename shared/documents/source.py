@@ -9,6 +9,7 @@ from typing import Protocol
 from PIL import Image
 
 from shared.documents.sniff import DocumentKind
+from shared.errors import InvalidDocument
 from shared.results.model import Page
 from shared.settings import UploadSettings
 
@@ -29,8 +30,23 @@ class DocumentSource(Protocol):
     def close(self) -> None: ...
 
 
+class StructuredSource:
+    """An office file or web page: converted whole by a document engine, never rendered here. It counts as one
+    page, so page selection, limits and progress treat it as a single unit."""
+
+    page_count = 1
+
+    def page(self, number: int, *, want_text_layer: bool) -> PageInput:
+        raise InvalidDocument("office documents have no page images; they are converted by the Docling engine")
+
+    def close(self) -> None:
+        pass
+
+
 def open_document(path: Path, kind: DocumentKind, limits: UploadSettings) -> DocumentSource:
     """Open and validate; raises the 422 family for encrypted, corrupt, too long or too large documents."""
+    if kind.is_office:
+        return StructuredSource()
     if kind is DocumentKind.pdf:
         from shared.documents.pdf import PdfSource
 

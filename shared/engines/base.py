@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from PIL import Image
 
@@ -41,6 +42,30 @@ class OcrEngine(Protocol):
         timeout: float | None = None,
     ) -> Page:
         """OCR one upright page image; boxes in its pixels. Raises ProcessingTimeout past ``timeout`` s."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class DocumentEngine(Protocol):
+    """Converts a whole document (its structure, not pixels): office files, and PDFs where the engine reads
+    layout across pages. The job runs it instead of the page loop."""
+
+    name: str
+
+    def info(self) -> EngineInfo: ...
+
+    def warm_up(self, languages: Sequence[str]) -> None: ...
+
+    def reads(self, kind: str) -> bool:
+        """Whether this engine, as configured, converts documents of ``kind`` (a ``DocumentKind`` value)."""
+        ...
+
+    def convert(
+        self, path: Path, kind: str, *, pages: Sequence[int], languages: Sequence[str], timeout: float
+    ) -> list[Page]:
+        """The selected ``pages`` (1-based; office files have one), boxes in page points at 72 dpi."""
         ...
 
     def close(self) -> None: ...

@@ -8,17 +8,19 @@ import logging
 import threading
 from collections.abc import Callable
 
-from shared.engines.base import EngineInfo, OcrEngine
+from shared.engines.base import DocumentEngine, EngineInfo, OcrEngine
 from shared.errors import EngineUnavailable
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EngineFactory = Callable[[Settings], OcrEngine]
+EngineFactory = Callable[[Settings], OcrEngine | DocumentEngine]
 
 _FACTORIES: dict[str, str] = {
     "tesseract": "shared.engines.tesseract:TesseractEngine",
     "rapidocr": "shared.engines.rapidocr:RapidOcrEngine",
+    "surya": "shared.engines.surya:SuryaEngine",
+    "docling": "shared.engines.docling:DoclingEngine",
 }
 
 
@@ -36,11 +38,11 @@ class EngineRegistry:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._engines: dict[str, OcrEngine] = {}
+        self._engines: dict[str, OcrEngine | DocumentEngine] = {}
         self._failures: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str) -> OcrEngine:
+    def get(self, name: str) -> OcrEngine | DocumentEngine:
         with self._lock:
             if name in self._engines:
                 return self._engines[name]
@@ -49,6 +51,8 @@ class EngineRegistry:
             target = _FACTORIES.get(name)
             if target is None:
                 raise EngineUnavailable(f"no engine named {name!r}; registered: {', '.join(_FACTORIES)}")
+            if not self._enabled(name):
+                raise EngineUnavailable(f"engine {name!r} is not enabled here (ENABLED_ENGINES)")
             module_name, _, attr = target.partition(":")
             try:
                 factory: EngineFactory = getattr(importlib.import_module(module_name), attr)
@@ -63,6 +67,16 @@ class EngineRegistry:
                 raise EngineUnavailable(f"engine {name!r} failed to load") from exc
             self._engines[name] = engine
             return engine
+
+    def ocr(self, name: str) -> OcrEngine:
+        """An engine that reads page images, for the page loop."""
+        engine = self.get(name)
+        if isinstance(engine, DocumentEngine):
+            raise EngineUnavailable(f"engine {name!r} converts whole documents; it does not read page images")
+        return engine
+
+    def _enabled(self, name: str) -> bool:
+        return name in self._settings.ocr.enabled_engines
 
     def is_available(self, name: str) -> bool:
         try:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from shared.documents.orientation import upright
 from shared.documents.source import DocumentSource
-from shared.engines.base import OcrEngine
+from shared.engines.base import DocumentEngine, OcrEngine
 from shared.errors import ProcessingTimeout
 from shared.metrics import PAGES
 from shared.results.markdown import render_markdown
@@ -76,7 +76,9 @@ def recognize_pages(
     return results
 
 
-def build_result(result_id: str, engine: OcrEngine, languages: Sequence[str], pages: list[Page]) -> OcrResult:
+def build_result(
+    result_id: str, engine: OcrEngine | DocumentEngine, languages: Sequence[str], pages: list[Page]
+) -> OcrResult:
     info = engine.info()
     return OcrResult(
         id=result_id,

@@ -25,11 +25,12 @@ from shared.db.models import Job, JobStatus, utcnow
 from shared.documents.orientation import warm_up as warm_orientation
 from shared.documents.sniff import DocumentKind
 from shared.documents.source import open_document
+from shared.engines.base import DocumentEngine
 from shared.engines.registry import EngineRegistry
 from shared.errors import AblageError
 from shared.jobs.completion import CompletionWaiters
 from shared.jobs.pipeline import build_result, recognize_pages
-from shared.metrics import JOBS, PROCESSING_SECONDS
+from shared.metrics import JOBS, PAGES, PROCESSING_SECONDS
 from shared.results.model import OcrResult
 from shared.results.render import ARTIFACTS, ResultFormat
 from shared.results.searchable_pdf import SearchablePdfWriter
@@ -167,7 +168,10 @@ class JobProcessor:
             self._waiters.notify(job_id)
 
     def _run(self, job: Job, holder: str, deadline: float) -> OcrResult:
-        engine = self._engines.get(job.engine)
+        found = self._engines.get(job.engine)
+        if isinstance(found, DocumentEngine):
+            return self._convert(job, found, holder, deadline)
+        engine = self._engines.ocr(job.engine)
         thumbnail_key = THUMBNAIL_KEY.format(sha256=job.document_sha256)
         needs_thumbnail = not self._storage.exists(Area.thumbnails, thumbnail_key)
 
@@ -209,6 +213,46 @@ class JobProcessor:
                 pdf.close()
                 source.close()
         return build_result(job.id, engine, job.languages, pages)
+
+    def _convert(self, job: Job, engine: DocumentEngine, holder: str, deadline: float) -> OcrResult:
+        """A document engine reads the whole file. PDFs keep their own pages as the searchable PDF (the engine
+        read their text layer, or its OCR boxes are in page points); office files have none."""
+        kind = DocumentKind(job.document.kind)
+        with (
+            self._storage.local_path(Area.originals, job.document_sha256) as path,
+            tempfile.TemporaryDirectory(dir=self._settings.upload_tmp_dir) as scratch,
+        ):
+            pages = engine.convert(
+                path, kind.value, pages=job.pages, languages=job.languages, timeout=deadline - time.monotonic()
+            )
+            self._progress(job.id, holder, len(job.pages))
+            if not kind.is_office:
+                self._store_thumbnail(job, path, kind)
+            if kind is DocumentKind.pdf:
+                pdf = SearchablePdfWriter()
+                try:
+                    for number in job.pages:
+                        pdf.add_original_page(path, number)
+                    target = Path(scratch) / ARTIFACTS[ResultFormat.pdf].filename
+                    pdf.save(target)
+                    self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
+                finally:
+                    pdf.close()
+        for page in pages:
+            PAGES.labels(page.engine, page.source).inc()
+        return build_result(job.id, engine, job.languages, pages)
+
+    def _store_thumbnail(self, job: Job, path: Path, kind: DocumentKind) -> None:
+        key = THUMBNAIL_KEY.format(sha256=job.document_sha256)
+        if self._storage.exists(Area.thumbnails, key):
+            return
+        source = open_document(path, kind, self._settings.upload)
+        try:
+            first = source.page(1, want_text_layer=False)
+            if first.image is not None:
+                self._storage.put_bytes(Area.thumbnails, key, _thumbnail(first.image))
+        finally:
+            source.close()
 
     def _store_artifacts(self, result: OcrResult) -> None:
         for artifact in ARTIFACTS.values():

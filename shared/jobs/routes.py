@@ -16,9 +16,15 @@ class ServiceRoute:
     """Engines used when none of ``engines`` is available (the GPU service without a GPU)."""
     queue: str = "cpu"
     """The queue for jobs on ``engines``; fallback engines always run on the ``cpu`` queue."""
+    converters: tuple[str, ...] = ()
+    """Document engines (whole files by their structure): ``auto`` picks them for office files only."""
 
     def candidates(self) -> tuple[str, ...]:
+        """The OCR engines ``auto`` chooses from, in order."""
         return self.engines + tuple(name for name in self.fallback if name not in self.engines)
+
+    def offered(self) -> tuple[str, ...]:
+        return self.candidates() + tuple(name for name in self.converters if name not in self.candidates())
 
     def queue_for(self, engine: str) -> str:
         return self.queue if engine in self.engines else "cpu"

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.db.models import Document, Job, JobStatus, utcnow
 from shared.documents.selection import parse_pages, select_pages
-from shared.documents.sniff import MEDIA_TYPES, check_allowed, sniff
+from shared.documents.sniff import MEDIA_TYPES, DocumentKind, check_allowed, sniff
 from shared.documents.source import open_document
+from shared.engines.base import DocumentEngine
 from shared.errors import (
     Backpressure,
     BadRequest,
@@ -26,6 +27,7 @@ from shared.errors import (
     JobNotFound,
     ResultExpired,
     ResultNotReady,
+    UnsupportedMediaType,
 )
 from shared.jobs.options import JobOptions
 from shared.jobs.processor import THUMBNAIL_KEY
@@ -85,9 +87,12 @@ class JobService:
             raise BadRequest(f"languages: {', '.join(bad) or raw!r} is not a comma list of ISO 639-1 codes")
         return list(dict.fromkeys(codes))
 
-    def _engine(self, route: ServiceRoute, requested: str | None, languages: list[str]) -> str:
-        """``auto``: the most preferred available engine that reads every requested language."""
+    def _engine(self, route: ServiceRoute, requested: str | None, languages: list[str], kind: DocumentKind) -> str:
+        """``auto``: the most preferred available engine that reads every requested language, or for office
+        files the first document engine that reads them."""
         name = (requested or "auto").strip().lower()
+        if name == "auto" and kind.is_office:
+            return self._converter_for(route, kind)
         if name == "auto":
             available = [c for c in route.candidates() if self._engines.is_available(c)]
             if not available:
@@ -96,19 +101,38 @@ class JobService:
                 if set(languages) <= set(self._engines.describe(candidate).languages):
                     return candidate
             name = available[0]  # the language check below names what is missing
-        elif name not in route.candidates():
-            offered = ", ".join(("auto", *route.candidates()))
+        elif name not in route.offered():
+            offered = ", ".join(("auto", *route.offered()))
             raise InvalidOption(f"engine {name!r} is not offered at {route.prefix}; choose one of {offered}")
+        engine = self._engines.get(name)  # raises EngineUnavailable with the reason
+        if isinstance(engine, DocumentEngine):
+            if not engine.reads(kind.value):
+                raise InvalidOption(f"engine {name!r} does not read {kind.value} files as configured here")
+        elif kind.is_office:
+            raise InvalidOption(f"{kind.value} files are converted by a document engine, not by {name!r}")
         supported = self._engines.describe(name).languages
-        if self._engines.is_available(name):
-            missing = [code for code in languages if code not in supported]
-            if missing:
-                raise InvalidOption(
-                    f"languages: {', '.join(missing)} not available with {name}; available: {', '.join(supported)}"
-                )
-        else:
-            self._engines.get(name)  # raises EngineUnavailable with the reason
+        missing = [code for code in languages if code not in supported]
+        if missing:
+            raise InvalidOption(
+                f"languages: {', '.join(missing)} not available with {name}; available: {', '.join(supported)}"
+            )
         return name
+
+    def _converter_for(self, route: ServiceRoute, kind: DocumentKind) -> str:
+        reasons: list[str] = []
+        for name in route.converters:
+            try:
+                engine = self._engines.get(name)
+            except EngineUnavailable as exc:
+                reasons.append(exc.detail)
+                continue
+            if isinstance(engine, DocumentEngine) and engine.reads(kind.value):
+                return name
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        raise UnsupportedMediaType(
+            f"{kind.value} files need a document engine, and none is available at {route.prefix}{why}",
+            detected=MEDIA_TYPES[kind],
+        )
 
     def submit(
         self, upload: Upload, form: SubmitForm, route: ServiceRoute, idempotency_key: str | None = None
@@ -121,7 +145,7 @@ class JobService:
         page_count = source.page_count
         source.close()
         pages = select_pages(requested_pages, page_count)
-        engine = self._engine(route, form.engine, languages)
+        engine = self._engine(route, form.engine, languages, kind)
         options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
         if idempotency_key is not None:
             replay = self._replay(idempotency_key, upload.sha256, options.key())
@@ -269,7 +293,9 @@ class JobService:
         return job
 
     def result(self, job_id: str, fmt: ResultFormat) -> bytes:
-        self._succeeded(job_id)
+        job = self._succeeded(job_id)
+        if fmt is ResultFormat.pdf and DocumentKind(job.document.kind).is_office:
+            raise InvalidOption(f"a {job.document.kind} document has no searchable PDF; ask for json, text or markdown")
         try:
             return self._storage.get_bytes(Area.processed, self.result_key(job_id, fmt))
         except FileNotFoundError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from statistics import median
 
-from shared.results.model import Block, BlockKind, Line, Page, PageSource, mean_confidence, union_bbox
+from shared.results.model import BBox, Block, BlockKind, Line, Page, PageSource, Word, mean_confidence, union_bbox
 
 # A line this much taller than the page's median line reads as a heading.
 _TITLE_HEIGHT_RATIO = 1.4
@@ -65,3 +65,21 @@ def ocr_page(engine: str, number: int, size: tuple[int, int], dpi: int, blocks: 
         blocks=blocks,
     )
     return mark_titles(page)
+
+
+def split_line(text: str, bbox: BBox, confidence: float) -> Line:
+    """A line from an engine that reports no word boxes: each word gets a share of the line's width by its
+    character count, so word-level consumers (hOCR, ALTO, the searchable PDF) still get usable boxes."""
+    tokens = text.split()
+    x0, y0, x1, y1 = bbox
+    span = max(x1 - x0, 0)
+    total = max(sum(len(token) for token in tokens) + len(tokens) - 1, 1)
+    words: list[Word] = []
+    offset = 0
+    for token in tokens:
+        left = x0 + round(span * offset / total)
+        offset += len(token)
+        right = x0 + round(span * offset / total)
+        offset += 1
+        words.append(Word(bbox=(left, y0, max(left, right), y1), text=token, confidence=confidence))
+    return Line(bbox=bbox, text=" ".join(tokens), confidence=confidence, words=words)

@@ -38,6 +38,19 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
+def _cell(text: str) -> str:
+    return _INLINE_SYNTAX.sub(r"\\\1", " ".join(text.split()))
+
+
+def _table(rows: list[list[str]]) -> str:
+    """A GFM table; the first row is the header, as in the documents this service reads."""
+    width = max(len(row) for row in rows)
+    padded = [[_cell(cell) for cell in row] + [""] * (width - len(row)) for row in rows]
+    lines = ["| " + " | ".join(padded[0]) + " |", "|" + " --- |" * width]
+    lines.extend("| " + " | ".join(row) + " |" for row in padded[1:])
+    return "\n".join(lines)
+
+
 def _block_markdown(block: Block) -> str:
     texts = [line.text for line in block.lines if line.text.strip()]
     if not texts:
@@ -46,6 +59,8 @@ def _block_markdown(block: Block) -> str:
         return "## " + _escape(_join_lines(texts))
     if block.kind is BlockKind.list:
         return "\n".join("- " + _escape(text.lstrip("-•*· ").strip()) for text in texts)
+    if block.kind is BlockKind.table and block.rows:
+        return _table(block.rows)
     if block.kind is BlockKind.table:
         return "\n".join(_escape(text) + "  " for text in texts).rstrip()
     if block.kind is BlockKind.figure:

@@ -24,6 +24,8 @@ class BlockKind(StrEnum):
 class PageSource(StrEnum):
     ocr = "ocr"
     text_layer = "text_layer"
+    document = "document"
+    """Read from a document's own structure (DOCX, XLSX, PPTX, HTML): no page image, no pixel boxes."""
 
 
 class Word(BaseModel):
@@ -43,6 +45,9 @@ class Block(BaseModel):
     bbox: BBox
     kind: BlockKind = BlockKind.text
     lines: list[Line] = Field(default_factory=list)
+    rows: list[list[str]] | None = Field(
+        None, description="a table's cell texts, row by row, where the engine recognised its structure"
+    )
 
 
 class Page(BaseModel):

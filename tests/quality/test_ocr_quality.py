@@ -81,7 +81,7 @@ def recognize(engine_name: str) -> object:
     settings = Settings()
     engines = EngineRegistry(settings)
     try:
-        engine = engines.get(engine_name)
+        engine = engines.ocr(engine_name)
     except EngineUnavailable as exc:
         pytest.skip(f"{engine_name} is not available here: {exc.detail}")
 
