@@ -46,7 +46,7 @@ BORN_DIGITAL = DATA / "robustness" / "zugferd_EN16931_Elektron.pdf"
 def direct(paths: list[Path], workers: int, engine_name: str, force_ocr: bool = True) -> float:
     """Pages per second through the same page pipeline the workers run, without HTTP, DB or storage."""
     settings = Settings()
-    engine = EngineRegistry(settings).get(engine_name)
+    engine = EngineRegistry(settings).ocr(engine_name)
 
     def one(path: Path) -> int:
         source = open_document(path, sniff(path), settings.upload)

@@ -14,15 +14,24 @@ def models_check() -> None:
     """List every engine: loaded with version and languages, or the reason it cannot run."""
     from shared.engines.registry import EngineRegistry, registered_engines
 
-    registry = EngineRegistry(Settings())
+    settings = Settings()
+    enabled = settings.ocr.enabled_engines
+    # Check every engine, enabled or not, so an operator sees what enabling one would need.
+    everything = settings.ocr.model_copy(update={"enabled_engines": registered_engines()})
+    registry = EngineRegistry(settings.model_copy(update={"ocr": everything}))
     usable = 0
     for name in registered_engines():
         info = registry.describe(name)
+        state = "enabled" if name in enabled else "disabled (not in ENABLED_ENGINES)"
         if info.loaded:
-            usable += 1
-            typer.echo(f"ok       {name} {info.version} ({info.device}); languages: {', '.join(info.languages)}")
+            usable += name in enabled
+            detail = f"; {info.detail}" if info.detail else ""
+            typer.echo(
+                f"ok       {name} {info.version} ({info.device}), {state}; "
+                f"languages: {', '.join(info.languages)}{detail}"
+            )
         else:
-            typer.echo(f"missing  {name}: {info.detail}")
+            typer.echo(f"missing  {name}, {state}: {info.detail}")
     registry.close()
     if not usable:
         raise typer.Exit(code=1)

@@ -68,3 +68,25 @@ def test_allowed_extensions_use_every_spelling() -> None:
     check_allowed(DocumentKind.tiff, ["tif"])
     with pytest.raises(UnsupportedMediaType):
         check_allowed(DocumentKind.webp, ["pdf", "png", "jpg", "jpeg", "tiff"])
+
+
+def test_sniff_office_files_and_web_pages(tmp_path: Path) -> None:
+    import zipfile
+
+    for folder, kind in (("word", DocumentKind.docx), ("xl", DocumentKind.xlsx), ("ppt", DocumentKind.pptx)):
+        path = tmp_path / f"upload-{folder}"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr(f"{folder}/document.xml", "<x/>")
+        assert sniff(path) is kind and kind.is_office
+    plain_zip = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain_zip, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    with pytest.raises(UnsupportedMediaType):
+        sniff(plain_zip)
+    page = tmp_path / "page"
+    page.write_bytes(b"\xef\xbb\xbf\n  <!DOCTYPE html><html><body><h1>Rechnung</h1></body></html>")
+    assert sniff(page) is DocumentKind.html
+    check_allowed(DocumentKind.html, ["htm"])
+    with pytest.raises(UnsupportedMediaType, match="ALLOWED_EXTENSIONS"):
+        check_allowed(DocumentKind.docx, ["pdf", "png", "jpg", "jpeg", "tiff"])
