@@ -106,9 +106,8 @@ def main() -> None:
         rate = row["pages"] / row["seconds"]  # type: ignore[operator]
         ratio = rate / baseline[row["cores"]] if row["cores"] in baseline else float("nan")
         note = "  (born-digital PDF pages)" if row["engine"] == "docling" else ""
-        print(
-            f"{row['engine']:<10} {row['cores']:>5} {row['pages']:>5} {row['seconds']:>8} {rate:>8.3f} {ratio:>12.2f}×{note}"
-        )
+        counts = f"{row['engine']:<10} {row['cores']:>5} {row['pages']:>5} {row['seconds']:>8}"
+        print(f"{counts} {rate:>8.3f} {ratio:>12.2f}×{note}")
 
 
 if __name__ == "__main__":
