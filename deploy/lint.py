@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from terraform_refs import check_tree, load_hcl  # noqa: E402
+from terraform_refs import check_tree, load_hcl
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -71,9 +71,7 @@ def terraform_refs(root: Path) -> int:
 
 def _checkov(directory: Path, framework: str) -> int:
     # --skip-download: no Prisma Cloud look-ups; every skip is a #checkov:skip or checkov.io/skip with its reason.
-    return _run(
-        BIN / "checkov", "-d", directory, "--framework", framework, "--quiet", "--compact", "--skip-download"
-    )
+    return _run(BIN / "checkov", "-d", directory, "--framework", framework, "--quiet", "--compact", "--skip-download")
 
 
 def checkov_terraform(root: Path) -> int:
@@ -138,9 +136,8 @@ def ansible_syntax(root: Path) -> int:
 
 def ansible_lint(root: Path) -> int:
     ansible = root / "deploy/ansible"
-    return _run(
-        BIN / "ansible-lint", "--offline", "-c", REPO / "deploy/ansible/.ansible-lint", cwd=ansible, env=_ansible_env(root)
-    )
+    config = REPO / "deploy/ansible/.ansible-lint"
+    return _run(BIN / "ansible-lint", "--offline", "-c", config, cwd=ansible, env=_ansible_env(root))
 
 
 def ansible_check(root: Path) -> int:

@@ -84,7 +84,8 @@ def _source(call: dict[str, Any]) -> str:
 
 def check_module(module: Module, modules: dict[Path, Module]) -> list[str]:
     where = module.directory
-    problems = [f"{where}: var.{name} is not declared" for name in set(_VAR.findall(module.text)) - module.variables.keys()]
+    undeclared = set(_VAR.findall(module.text)) - module.variables.keys()
+    problems = [f"{where}: var.{name} is not declared" for name in undeclared]
     problems += [f"{where}: local.{name} is not defined" for name in set(_LOCAL.findall(module.text)) - module.locals]
     for kind, name in set(_DATA.findall(module.text)) - module.data:
         problems.append(f"{where}: data.{kind}.{name} is not declared")
