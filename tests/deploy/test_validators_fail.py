@@ -36,7 +36,7 @@ CASES = {
     "terraform-parse": Case(
         "terraform-parse",
         ("deploy/terraform",),
-        _replace("deploy/terraform/modules/cache/main.tf", 'resource "aws_security_group" "redis" {', "resource {"),
+        _replace("deploy/terraform/modules/cache/main.tf", '"Redis from the application"', '"Redis from the'),
     ),
     "terraform-fmt": Case(
         "terraform-fmt",
