@@ -1,4 +1,4 @@
-.PHONY: run test lint bench bench-queue accuracy clean
+.PHONY: run test lint bench bench-queue accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -27,3 +27,7 @@ accuracy:  ## engine accuracy on the documents with ground truth
 
 clean:
 	rm -rf .venv data .pytest_cache .ruff_cache .mypy_cache
+
+lint-deploy:  ## offline validators of docker/, docker-compose.yml, deploy/ and .github/ (tools in .venv-deploy)
+	scripts/deploy-tools
+	.venv-deploy/bin/python deploy/lint.py

@@ -1,0 +1,30 @@
+variable "environment" {
+  description = "Deployment environment (dev, staging, prod)."
+  type        = string
+}
+
+variable "database_connection" {
+  description = "Connection details of the database module, including the application's DATABASE_URL (url)."
+  type = object({
+    username = string
+    password = string
+    host     = string
+    port     = number
+    dbname   = string
+    url      = string
+  })
+  sensitive = true
+}
+
+variable "redis_url" {
+  description = "The application's REDIS_URL (rediss:// with the AUTH token)."
+  type        = string
+  sensitive   = true
+}
+
+variable "huggingface_token" {
+  description = "Token an operator uses to fill the model cache; the pods themselves run offline."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
