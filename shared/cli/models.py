@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
+from shared.errors import EngineUnavailable
 from shared.settings import Settings
+
+_LOAD_TIMEOUT = 900
 
 models_app = typer.Typer(help="OCR engines and their model files.", no_args_is_help=True)
 
@@ -17,6 +22,11 @@ def models_check() -> None:
     registry = EngineRegistry(Settings())
     usable = 0
     for name in registered_engines():
+        # GPU engines load their weights in the background; "ok" means they loaded and ran a warm-up page.
+        with contextlib.suppress(EngineUnavailable):
+            wait_loaded = getattr(registry.get(name), "wait_loaded", None)
+            if wait_loaded is not None:
+                wait_loaded(_LOAD_TIMEOUT)
         info = registry.describe(name)
         if info.loaded:
             usable += 1

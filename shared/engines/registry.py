@@ -19,6 +19,8 @@ EngineFactory = Callable[[Settings], OcrEngine]
 _FACTORIES: dict[str, str] = {
     "tesseract": "shared.engines.tesseract:TesseractEngine",
     "rapidocr": "shared.engines.rapidocr:RapidOcrEngine",
+    "got-ocr2": "shared.engines.vlm.got_ocr2:GotOcr2Engine",
+    "janus-pro": "shared.engines.vlm.janus:JanusProEngine",
 }
 
 
@@ -65,11 +67,12 @@ class EngineRegistry:
             return engine
 
     def is_available(self, name: str) -> bool:
+        """Built and able to take pages now: a GPU engine still loading, or one whose CUDA context broke,
+        is not (its info() says why)."""
         try:
-            self.get(name)
+            return self.get(name).info().loaded
         except EngineUnavailable:
             return False
-        return True
 
     def describe(self, name: str) -> EngineInfo:
         try:
