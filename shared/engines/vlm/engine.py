@@ -100,6 +100,9 @@ class VlmEngine:
         """The processor's output (input_ids and pixel_values, batch of one) for one RGB page."""
         raise NotImplementedError
 
+    def _call_generate(self, **kwargs: Any) -> Any:
+        return self._model.generate(**kwargs)
+
     # -- loading --------------------------------------------------------------------------------------
 
     def _load(self) -> None:
@@ -263,7 +266,7 @@ class VlmEngine:
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         logprobs = TokenLogProbs()
         with torch.inference_mode():
-            output = self._model.generate(
+            output = self._call_generate(
                 input_ids=input_ids,
                 attention_mask=padded["attention_mask"].to(self.device),
                 pixel_values=pixel_values,

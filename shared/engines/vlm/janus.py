@@ -22,6 +22,13 @@ class JanusProEngine(VlmEngine):
     model_types = ("janus",)
     languages = ("de", "en")
 
+    def _call_generate(self, **kwargs: Any) -> Any:
+        # Janus's own generate() drops a caller's logits processors in text mode, and then does nothing but
+        # call the generic one without classifier-free guidance: call that directly.
+        from transformers import GenerationMixin
+
+        return GenerationMixin.generate(self._model, guidance_scale=None, **kwargs)
+
     def _inputs(self, processor: Any, image: Image.Image) -> Any:
         return processor(text=[self._prompt(processor)], images=[image], return_tensors="pt")
 
