@@ -1,4 +1,4 @@
-.PHONY: run test lint bench bench-queue accuracy clean
+.PHONY: run test lint bench bench-gpu bench-queue accuracy clean
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -15,6 +15,10 @@ lint:
 bench:  ## API vs direct-engine throughput, text layer vs OCR
 	scripts/bootstrap dev,cpu
 	.venv/bin/python -m bench.throughput
+
+bench-gpu:  ## GOT-OCR2 and Janus-Pro pages/s by batch size on CUDA, and the engine's overhead over generate
+	scripts/bootstrap dev,cpu,gpu
+	.venv/bin/python -m bench.gpu_throughput
 
 bench-queue:  ## jobs/s and p95 latency: API + 2 workers on PostgreSQL/Redis vs embedded
 	scripts/bootstrap dev,cpu

@@ -29,7 +29,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """MODEL_DIR holding both tiny models under their hub names."""
-    from tests.gpu.tiny_models import build_got_ocr2, build_janus
+    from bench.vlm_models import build_got_ocr2, build_janus
 
     root = tmp_path_factory.mktemp("models")
     build_got_ocr2(root / GOT)
