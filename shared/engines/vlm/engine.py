@@ -108,10 +108,7 @@ class VlmEngine:
     def _load(self) -> None:
         started = time.monotonic()
         try:
-            model: Any = AutoModelForImageTextToText.from_pretrained(
-                self.path, dtype=self.dtype, attn_implementation=_ATTENTION, local_files_only=True
-            )
-            self._model = model.to(self.device).eval()
+            self._model = self._load_model()
             warm = self._prepare(Image.new("RGB", _WARM_UP_SIZE, "white"), None)
             self._generate([warm], _WARM_UP_TOKENS)
             self._batcher = MicroBatcher(
@@ -133,6 +130,12 @@ class VlmEngine:
             cuda.free_cache(self.device)
         finally:
             self._loaded.set()
+
+    def _load_model(self) -> Any:
+        model: Any = AutoModelForImageTextToText.from_pretrained(
+            self.path, dtype=self.dtype, attn_implementation=_ATTENTION, local_files_only=True
+        )
+        return model.to(self.device).eval()
 
     def wait_loaded(self, timeout: float | None = None) -> bool:
         """True once the weights are loaded and warmed up; False while loading or after a failure."""
@@ -254,6 +257,9 @@ class VlmEngine:
         except Exception:
             log.warning("freeing the CUDA cache failed as well", exc_info=True)
 
+    def _stopping_criteria(self, batch: Sequence[Prepared], prompt_length: int) -> StoppingCriteriaList:
+        return StoppingCriteriaList([Deadlines([page.deadline for page in batch]), RepetitionLoop(prompt_length)])
+
     def _generate(self, batch: Sequence[Prepared], max_new_tokens: int) -> list[Generated]:
         processor = self._processor()
         tokenizer = processor.tokenizer
@@ -274,9 +280,7 @@ class VlmEngine:
                 max_new_tokens=max_new_tokens,
                 pad_token_id=pad_id,
                 logits_processor=LogitsProcessorList([logprobs]),
-                stopping_criteria=StoppingCriteriaList(
-                    [Deadlines([page.deadline for page in batch]), RepetitionLoop(prompt_length)]
-                ),
+                stopping_criteria=self._stopping_criteria(batch, prompt_length),
             )
         generated = output[:, prompt_length:]
         texts = tokenizer.batch_decode(generated, skip_special_tokens=True)
