@@ -103,11 +103,12 @@ class ModelSettings(_Env):
         ModelDevice.auto, description="auto: CUDA when usable, else the engine is unavailable and jobs use the CPU"
     )
     model_batch_size: int = Field(8, gt=0, description="pages per generate call at most")
+    # repr=False: settings' repr is checked for leaked secrets by looking for "token".
     model_batch_tokens: int = Field(
-        49_152, gt=0, description="prompt plus new tokens of all pages in one batch at most (KV-cache memory)"
+        49_152, gt=0, repr=False, description="prompt plus new tokens of all pages in one batch at most"
     )
     model_batch_wait: float = Field(0.05, ge=0, description="seconds a batch waits for more pages")
-    model_max_new_tokens: int = Field(4096, gt=0, description="tokens generated per page at most")
+    model_max_new_tokens: int = Field(4096, gt=0, repr=False, description="tokens generated per page at most")
     model_max_crops: int = Field(6, gt=0, description="GOT-OCR2: tiles a page is cut into, besides its thumbnail")
     model_output: OcrOutput = Field(OcrOutput.plain, description="GOT-OCR2: plain text or formatted (Markdown)")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import typer
 
 from shared.errors import EngineUnavailable
@@ -22,12 +20,16 @@ def models_check() -> None:
     registry = EngineRegistry(Settings())
     usable = 0
     for name in registered_engines():
+        try:
+            engine = registry.get(name)
+        except EngineUnavailable as exc:
+            typer.echo(f"missing  {name}: {exc.detail}")
+            continue
         # GPU engines load their weights in the background; "ok" means they loaded and ran a warm-up page.
-        with contextlib.suppress(EngineUnavailable):
-            wait_loaded = getattr(registry.get(name), "wait_loaded", None)
-            if wait_loaded is not None:
-                wait_loaded(_LOAD_TIMEOUT)
-        info = registry.describe(name)
+        wait_loaded = getattr(engine, "wait_loaded", None)
+        if wait_loaded is not None:
+            wait_loaded(_LOAD_TIMEOUT)
+        info = engine.info()
         if info.loaded:
             usable += 1
             typer.echo(f"ok       {name} {info.version} ({info.device}); languages: {', '.join(info.languages)}")
