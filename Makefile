@@ -1,4 +1,4 @@
-.PHONY: run test lint bench bench-queue accuracy clean lint-deploy
+.PHONY: run test lint bench bench-gpu bench-queue accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -7,22 +7,26 @@ test:  ## install test dependencies and run the test suite
 	scripts/test
 
 lint:
-	scripts/bootstrap dev,cpu
+	scripts/bootstrap dev,cpu,gpu
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
 bench:  ## API vs direct-engine throughput, text layer vs OCR
-	scripts/bootstrap dev,cpu
+	scripts/bootstrap dev,cpu,gpu
 	.venv/bin/python -m bench.throughput
 
+bench-gpu:  ## GOT-OCR2 and Janus-Pro pages/s by batch size on CUDA, and the engine's overhead over generate
+	scripts/bootstrap dev,cpu,gpu
+	.venv/bin/python -m bench.gpu_throughput
+
 bench-queue:  ## jobs/s and p95 latency: API + 2 workers on PostgreSQL/Redis vs embedded
-	scripts/bootstrap dev,cpu
+	scripts/bootstrap dev,cpu,gpu
 	scripts/services
 	.venv/bin/python -m bench.queue
 
 accuracy:  ## engine accuracy on the documents with ground truth
-	scripts/bootstrap dev,cpu
+	scripts/bootstrap dev,cpu,gpu
 	.venv/bin/python -m bench.accuracy
 
 clean:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.cpu_backend.app import CPU_ROUTE
-from services.gpu_backend.app import GPU_ROUTE
+from services.gpu_backend.app import gpu_route
 from shared.api.app import create_app as create_shared_app
 from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_shared_app(settings, [GPU_ROUTE, CPU_ROUTE])
+    settings = settings or Settings()
+    return create_shared_app(settings, [gpu_route(settings), CPU_ROUTE])

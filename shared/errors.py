@@ -115,6 +115,19 @@ class EngineUnavailable(AblageError):
     title = "OCR engine unavailable"
 
 
+class EngineFallback(AblageError):
+    """The engine cannot read this page (GPU memory exhausted at batch size 1, CUDA unusable): the job should
+    run again on a CPU engine instead of failing."""
+
+    status = 503
+    slug = "engine-fallback"
+    title = "OCR engine handed the job to a fallback engine"
+
+    def __init__(self, detail: str, reason: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.reason = reason
+
+
 class Backpressure(AblageError):
     status = 503
     slug = "overloaded"

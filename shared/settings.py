@@ -98,6 +98,38 @@ class OcrSettings(_Env):
     _split = field_validator("languages", "enabled_engines", mode="before")(_split_commas)
 
 
+class ModelDevice(StrEnum):
+    auto = "auto"
+    cuda = "cuda"
+    cpu = "cpu"
+
+
+class OcrOutput(StrEnum):
+    plain = "plain"
+    markdown = "markdown"
+
+
+class ModelSettings(_Env):
+    """The GPU service's vision-language model; ``MODEL_NAME`` (in OcrSettings) picks it."""
+
+    model_dir: Path | None = Field(
+        None, description="a model's own folder (config.json inside), or a folder holding <org>/<name> folders"
+    )
+    hf_home: Path | None = Field(None, description="Hugging Face cache root; its hub/ is searched offline")
+    model_device: ModelDevice = Field(
+        ModelDevice.auto, description="auto: CUDA when usable, else the engine is unavailable and jobs use the CPU"
+    )
+    model_batch_size: int = Field(8, gt=0, description="pages per generate call at most")
+    # repr=False: settings' repr is checked for leaked secrets by looking for "token".
+    model_batch_tokens: int = Field(
+        49_152, gt=0, repr=False, description="prompt plus new tokens of all pages in one batch at most"
+    )
+    model_batch_wait: float = Field(0.05, ge=0, description="seconds a batch waits for more pages")
+    model_max_new_tokens: int = Field(4096, gt=0, repr=False, description="tokens generated per page at most")
+    model_max_crops: int = Field(6, gt=0, description="GOT-OCR2: tiles a page is cut into, besides its thumbnail")
+    model_output: OcrOutput = Field(OcrOutput.plain, description="GOT-OCR2: plain text or formatted (Markdown)")
+
+
 class DatabaseSettings(_Env):
     database_url: SecretStr | None = Field(None, description="SQLAlchemy URL; unset means SQLite in DATA_DIR")
     db_pool_size: int = Field(5, gt=0)
@@ -164,6 +196,7 @@ class Settings(_Env):
     service: ServiceSettings = Field(default_factory=lambda: ServiceSettings())
     upload: UploadSettings = Field(default_factory=lambda: UploadSettings())
     ocr: OcrSettings = Field(default_factory=lambda: OcrSettings())
+    model: ModelSettings = Field(default_factory=lambda: ModelSettings())
     database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
     queue: QueueSettings = Field(default_factory=lambda: QueueSettings())
     storage: StorageSettings = Field(default_factory=lambda: StorageSettings())

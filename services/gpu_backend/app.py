@@ -1,4 +1,6 @@
-"""The GPU service. No GPU engine is implemented yet: ``/ready`` says so, and jobs run on the CPU engines."""
+"""The GPU service: the VLM engine that ``MODEL_NAME`` names (GOT-OCR2 or Janus-Pro), with the CPU engines as
+fallback. Without ``MODEL_NAME``, or while its engine cannot run (no GPU, weights missing, CUDA broken), jobs
+run on the CPU engines through the ``cpu`` queue, and ``/ready`` says why."""
 
 from __future__ import annotations
 
@@ -6,12 +8,22 @@ from fastapi import FastAPI
 
 from services.cpu_backend.app import CPU_ENGINES
 from shared.api.app import create_app as create_shared_app
+from shared.engines.vlm import engine_for_model
 from shared.jobs.routes import ServiceRoute
 from shared.settings import Settings
 
-GPU_ENGINES: tuple[str, ...] = ()
-GPU_ROUTE = ServiceRoute(name="ocr", prefix="/api/v1/ocr", engines=GPU_ENGINES, fallback=CPU_ENGINES, queue="gpu")
+
+def gpu_engines(settings: Settings) -> tuple[str, ...]:
+    model_name = settings.ocr.model_name
+    return (engine_for_model(model_name),) if model_name else ()
+
+
+def gpu_route(settings: Settings) -> ServiceRoute:
+    return ServiceRoute(
+        name="ocr", prefix="/api/v1/ocr", engines=gpu_engines(settings), fallback=CPU_ENGINES, queue="gpu"
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_shared_app(settings, [GPU_ROUTE])
+    settings = settings or Settings()
+    return create_shared_app(settings, [gpu_route(settings)])

@@ -49,9 +49,12 @@ def ready(state: StateDep) -> JSONResponse:
     for route in state.routes:
         preferred = [name for name in route.engines if backends.engines.is_available(name)]
         fallback = [name for name in route.fallback if backends.engines.is_available(name)]
+        # A service with engines of its own (the GPU service with MODEL_NAME) is not ready while none of them
+        # is: still loading, or broken. Its jobs still run on the fallback engines meanwhile.
+        usable = preferred if route.engines else fallback
         entry: dict[str, Any] = {
             "prefix": route.prefix,
-            "status": "ok" if preferred or fallback else "unavailable",
+            "status": "ok" if usable else "unavailable",
             "engines": [vars(backends.engines.describe(name)) for name in route.offered()],
         }
         if not preferred:

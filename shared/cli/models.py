@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from shared.errors import EngineUnavailable
 from shared.settings import Settings
+
+_LOAD_TIMEOUT = 900
 
 models_app = typer.Typer(help="OCR engines and their model files.", no_args_is_help=True)
 
@@ -21,8 +24,17 @@ def models_check() -> None:
     registry = EngineRegistry(settings.model_copy(update={"ocr": everything}))
     usable = 0
     for name in registered_engines():
-        info = registry.describe(name)
         state = "enabled" if name in enabled else "disabled (not in ENABLED_ENGINES)"
+        try:
+            engine = registry.get(name)
+        except EngineUnavailable as exc:
+            typer.echo(f"missing  {name}, {state}: {exc.detail}")
+            continue
+        # GPU engines load their weights in the background; "ok" means they loaded and ran a warm-up page.
+        wait_loaded = getattr(engine, "wait_loaded", None)
+        if wait_loaded is not None:
+            wait_loaded(_LOAD_TIMEOUT)
+        info = engine.info()
         if info.loaded:
             usable += name in enabled
             detail = f"; {info.detail}" if info.detail else ""

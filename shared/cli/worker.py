@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from shared.jobs.routes import ServiceRoute
 from shared.settings import Settings
 
 
@@ -29,9 +30,19 @@ def worker(
     settings = Settings()
     if not settings.queue.uses_redis:
         raise typer.BadParameter("a separate worker needs REDIS_URL; without it the API runs its own workers")
-    engines = _queue_engines(queue)
+    from shared.jobs.fallback import CpuFallback
+
+    engines, routes = _queue_engines(queue, settings)
     backends = build_backends(settings)
-    processor = JobProcessor(settings, backends.sessions, backends.storage, backends.engines, backends.waiters, engines)
+    processor = JobProcessor(
+        settings,
+        backends.sessions,
+        backends.storage,
+        backends.engines,
+        backends.waiters,
+        engines,
+        fallback=CpuFallback(routes, backends.engines, backends.queue),
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -44,9 +55,10 @@ def worker(
     backends.close()
 
 
-def _queue_engines(queue: QueueName) -> tuple[str, ...]:
+def _queue_engines(queue: QueueName, settings: Settings) -> tuple[tuple[str, ...], list[ServiceRoute]]:
     # The services own their engine lists; the CLI is where a process is assembled from them.
     from services.cpu_backend.app import CPU_ROUTE
-    from services.gpu_backend.app import GPU_ROUTE
+    from services.gpu_backend.app import gpu_route
 
-    return CPU_ROUTE.candidates() if queue is QueueName.cpu else GPU_ROUTE.engines
+    routes = [gpu_route(settings), CPU_ROUTE]
+    return (CPU_ROUTE.candidates() if queue is QueueName.cpu else routes[0].engines), routes

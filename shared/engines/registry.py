@@ -21,6 +21,8 @@ _FACTORIES: dict[str, str] = {
     "rapidocr": "shared.engines.rapidocr:RapidOcrEngine",
     "surya": "shared.engines.surya:SuryaEngine",
     "docling": "shared.engines.docling:DoclingEngine",
+    "got-ocr2": "shared.engines.vlm.got_ocr2:GotOcr2Engine",
+    "janus-pro": "shared.engines.vlm.janus:JanusProEngine",
 }
 
 
@@ -76,14 +78,26 @@ class EngineRegistry:
         return engine
 
     def _enabled(self, name: str) -> bool:
-        return name in self._settings.ocr.enabled_engines
+        """ENABLED_ENGINES lists them; the GPU engine that MODEL_NAME picks is enabled by that choice."""
+        if name in self._settings.ocr.enabled_engines:
+            return True
+        model_name = self._settings.ocr.model_name
+        if not model_name:
+            return False
+        from shared.engines.vlm import engine_for_model
+
+        try:
+            return engine_for_model(model_name) == name
+        except ValueError:
+            return False
 
     def is_available(self, name: str) -> bool:
+        """Built and able to take pages now: a GPU engine still loading, or one whose CUDA context broke,
+        is not (its info() says why)."""
         try:
-            self.get(name)
+            return self.get(name).info().loaded
         except EngineUnavailable:
             return False
-        return True
 
     def describe(self, name: str) -> EngineInfo:
         try:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 from sqlalchemy import CursorResult, and_, or_, update
@@ -27,15 +27,18 @@ from shared.documents.sniff import DocumentKind
 from shared.documents.source import open_document
 from shared.engines.base import DocumentEngine
 from shared.engines.registry import EngineRegistry
-from shared.errors import AblageError
+from shared.errors import AblageError, EngineFallback
 from shared.jobs.completion import CompletionWaiters
 from shared.jobs.pipeline import build_result, recognize_pages
-from shared.metrics import JOBS, PAGES, PROCESSING_SECONDS
+from shared.metrics import FALLBACKS, JOBS, PAGES, PROCESSING_SECONDS
 from shared.results.model import OcrResult
 from shared.results.render import ARTIFACTS, ResultFormat
 from shared.results.searchable_pdf import SearchablePdfWriter
 from shared.settings import Settings
 from shared.storage.base import Area, Storage, StorageError
+
+if TYPE_CHECKING:
+    from shared.jobs.fallback import CpuFallback
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +74,10 @@ class JobProcessor:
         engines: EngineRegistry,
         waiters: CompletionWaiters,
         warm_engines: tuple[str, ...] = (),
+        fallback: CpuFallback | None = None,
     ) -> None:
         self._warm_engines = warm_engines
+        self._fallback = fallback
         self._settings = settings
         self._sessions = sessions
         self._storage = storage
@@ -145,6 +150,8 @@ class JobProcessor:
             self._finish(job_id, holder, JobStatus.succeeded, None)
         except (JobDeleted, JobLost):
             pass
+        except EngineFallback as exc:
+            self._fall_back(job, holder, exc)
         except AblageError as exc:
             log.info("job %s failed: %s", job_id, exc.detail)
             self._finish(job_id, holder, JobStatus.failed, exc.problem())
@@ -259,6 +266,30 @@ class JobProcessor:
             if artifact.render is not None:
                 body = artifact.render(result).encode()
                 self._storage.put_bytes(Area.processed, f"{result.id}/{artifact.filename}", body)
+
+    def _fall_back(self, job: Job, holder: str, exc: EngineFallback) -> None:
+        """Hand the job to a CPU engine on the cpu queue; it starts over there, as an attempt of its own."""
+        target = self._fallback.engine_for(job) if self._fallback is not None else None
+        if target is None:
+            log.info("job %s failed: %s, and no fallback engine is available", job.id, exc.detail)
+            self._finish(job.id, holder, JobStatus.failed, exc.problem())
+            return
+        FALLBACKS.labels(job.engine, exc.reason).inc()
+        log.warning("job %s: %s; it runs again on %s", job.id, exc.detail, target)
+
+        def move(row: Job) -> None:
+            row.engine = target
+            row.queue = "cpu"
+            row.status = JobStatus.queued
+            row.attempts = max(0, row.attempts - 1)  # the GPU's failure is not the document's
+            row.pages_done = 0
+            row.heartbeat_at = None
+            row.error = {"detail": f"{job.engine}: {exc.detail}; moved to {target}"}
+
+        with contextlib.suppress(JobDeleted, JobLost):
+            self._update(job.id, holder, move)
+            assert self._fallback is not None
+            self._fallback.send(job.id)
 
     def _update(self, job_id: str, holder: str, change: Callable[[Job], None]) -> None:
         with self._sessions.begin() as session:
