@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from services.cpu_backend.app import CPU_ROUTE
 from services.cpu_backend.app import create_app as create_cpu_app
-from services.gpu_backend.app import GPU_ROUTE
+from services.gpu_backend.app import gpu_route
 from services.gpu_backend.app import create_app as create_gpu_app
 from shared.cli.main import Service
 from shared.cli.worker import QueueName
@@ -161,7 +161,7 @@ def test_probes_and_scrape_paths_are_routes_of_the_app_they_probe() -> None:
 def test_ingress_sends_each_prefix_to_the_service_that_serves_it() -> None:
     services = {service["metadata"]["name"]: service for service in _kind("Service")}
     deployments = {deployment["metadata"]["name"]: deployment for deployment in _kind("Deployment")}
-    expected = {GPU_ROUTE.prefix: ("gpu", create_gpu_app()), CPU_ROUTE.prefix: ("cpu", create_cpu_app())}
+    expected = {gpu_route(Settings()).prefix: ("gpu", create_gpu_app()), CPU_ROUTE.prefix: ("cpu", create_cpu_app())}
     paths = _kind("Ingress", "ablage-ingress")[0]["spec"]["rules"][0]["http"]["paths"]
     assert {path["path"] for path in paths} == set(expected)
     for path in paths:
