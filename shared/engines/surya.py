@@ -11,9 +11,10 @@ seconds as ``EngineUnavailable``.
 from __future__ import annotations
 
 import importlib.metadata
-import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ import httpx
 from PIL import Image
 
 from shared.engines.base import EngineInfo
+from shared.engines.batcher import MicroBatcher
 from shared.errors import EngineUnavailable, ProcessingTimeout
+from shared.metrics import BATCH_SIZE, PAGE_SECONDS
 from shared.results.layout import split_line
 from shared.results.model import BBox, Block, BlockKind, Line, PageSource, mean_confidence
 from shared.results.model import Page as ResultPage
@@ -30,6 +33,9 @@ from shared.settings import Settings
 DETECTION_DIR = "text_detection"
 LANGUAGES = ["de", "en"]
 _PROBE_TIMEOUT = 3.0
+# Pages that arrive within this window from different workers share one detector pass and one round of
+# recognition requests; short against a page's seconds of recognition.
+_BATCH_WAIT = 0.05
 
 _KINDS: dict[str, BlockKind] = {
     "SectionHeader": BlockKind.title,
@@ -49,6 +55,14 @@ _KINDS: dict[str, BlockKind] = {
 }
 # Elements after which the model's HTML starts a new line of text.
 _LINE_BREAKS = ("p", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "pre")
+
+
+@dataclass
+class _Recognized:
+    lines: list[BBox]
+    """Text lines the detector found, in page pixels."""
+    blocks: list[Any]
+    """Surya's blocks (label, box, HTML, confidence) in reading order."""
 
 
 def missing_weights(model_dir: Path) -> list[Path]:
@@ -152,9 +166,16 @@ class SuryaEngine:
         self._recognizer = RecognitionPredictor(manager)
         self._url = url
         self._version = importlib.metadata.version("surya-ocr")
-        # The detector's torch model runs one page at a time; recognition requests from all workers go to the
-        # server concurrently, which batches them.
-        self._detect_lock = threading.Lock()
+        # One detector forward pass for the pages of all workers, and their recognition requests sent together
+        # (the server schedules them in its parallel slots); the batcher's thread is the only one using torch.
+        self._batcher: MicroBatcher[Image.Image, _Recognized] = MicroBatcher(
+            self._run_batch,
+            max_batch=settings.ocr.workers,
+            max_cost=settings.ocr.workers,
+            max_wait=_BATCH_WAIT,
+            is_oom=lambda _exc: False,
+            name="surya-batcher",
+        )
 
     def info(self) -> EngineInfo:
         return EngineInfo(
@@ -168,14 +189,19 @@ class SuryaEngine:
     def warm_up(self, languages: Sequence[str]) -> None:
         pass  # the detector loaded in __init__; the server keeps its own model warm
 
-    def _detect(self, image: Image.Image) -> list[BBox]:
-        with self._detect_lock:
-            result = self._detector([image.copy()])[0]
-        boxes: list[BBox] = []
-        for polygon in result.bboxes:
-            x0, y0, x1, y1 = polygon.bbox
-            boxes.append((max(0, round(x0)), max(0, round(y0)), round(x1), round(y1)))
-        return boxes
+    def _run_batch(self, images: Sequence[Image.Image]) -> list[_Recognized]:
+        BATCH_SIZE.labels(self.name).observe(len(images))
+        # The detector resizes its inputs in place.
+        detections = self._detector([image.copy() for image in images])
+        pages = self._recognizer(list(images), full_page=True)
+        results: list[_Recognized] = []
+        for detection, page in zip(detections, pages, strict=True):
+            lines = [
+                (max(0, round(x0)), max(0, round(y0)), round(x1), round(y1))
+                for x0, y0, x1, y1 in (polygon.bbox for polygon in detection.bboxes)
+            ]
+            results.append(_Recognized(lines=lines, blocks=sorted(page.blocks, key=lambda b: b.reading_order)))
+        return results
 
     def recognize(
         self,
@@ -188,11 +214,16 @@ class SuryaEngine:
     ) -> ResultPage:
         started = time.monotonic()
         rgb = image.convert("RGB")
-        detected = self._detect(rgb)
-        [page] = self._recognizer([rgb], full_page=True)
-        if timeout is not None and time.monotonic() - started > timeout:
-            raise ProcessingTimeout(f"page {page_number} took longer than the processing timeout")
-        blocks = [block for block in (self._block(item, detected, rgb.size) for item in page.blocks) if block]
+        future = self._batcher.submit(rgb, 1)
+        try:
+            recognized = future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise ProcessingTimeout(f"page {page_number} took longer than the processing timeout") from None
+        PAGE_SECONDS.labels(self.name).observe(time.monotonic() - started)
+        blocks = [
+            block for block in (self._block(item, recognized.lines, rgb.size) for item in recognized.blocks) if block
+        ]
         words = [word for block in blocks for line in block.lines for word in line.words]
         return ResultPage(
             number=page_number,
@@ -219,4 +250,4 @@ class SuryaEngine:
         return Block(bbox=box, kind=BlockKind.table if rows else kind, lines=lines, rows=rows)
 
     def close(self) -> None:
-        pass
+        self._batcher.close()

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 
 from services.cpu_backend.app import CPU_ROUTE
 from services.cpu_backend.app import create_app as create_cpu_app
-from services.gpu_backend.app import gpu_route
 from services.gpu_backend.app import create_app as create_gpu_app
+from services.gpu_backend.app import gpu_route
 from shared.cli.main import Service
 from shared.cli.worker import QueueName
 from shared.settings import (

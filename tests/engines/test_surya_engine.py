@@ -134,3 +134,29 @@ def test_real_weights() -> None:
     text = " ".join(line.text for line in page.lines())
     assert "Rechnung" in text and any(block.kind is BlockKind.title for block in page.blocks)
     httpx.get(url.removesuffix("/v1") + "/health").raise_for_status()
+
+
+def test_pages_from_several_workers_share_batches(surya_model_dir: Path, recognition_server: RecognitionServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from prometheus_client import REGISTRY
+
+    settings = surya_settings(surya_model_dir, recognition_server.url)
+    engine = SuryaEngine(settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"workers": 4})}))
+    before = REGISTRY.get_sample_value("ablage_engine_batch_size_sum", {"engine": "surya"}) or 0.0
+    # Decoded up front: one lazily loaded image read from two threads at once would be corrupt.
+    images = [Image.open(path).convert("RGB") for path in (INVOICE, DOCUMENTS / "mixed_tesseract_phototest.tif") * 2]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pages = list(
+            pool.map(
+                lambda item: engine.recognize(item[1], page_number=item[0], dpi=300, languages=["de"]),
+                enumerate(images, 1),
+            )
+        )
+    engine.close()
+    # Every worker got its own page back, whichever batch carried it.
+    texts = [" ".join(line.text for line in page.lines()) for page in pages]
+    assert all("Rechnung" in texts[i] for i in (0, 2)) and all("quick brown dog" in texts[i] for i in (1, 3))
+    assert [page.number for page in pages] == [1, 2, 3, 4]
+    after = REGISTRY.get_sample_value("ablage_engine_batch_size_sum", {"engine": "surya"}) or 0.0
+    assert after - before == 4

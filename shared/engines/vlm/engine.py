@@ -32,8 +32,8 @@ try:
         StoppingCriteriaList,
     )
 
+    from shared.engines.batcher import MicroBatcher
     from shared.engines.vlm import cuda
-    from shared.engines.vlm.batcher import MicroBatcher
     from shared.engines.vlm.generation import Deadlines, RepetitionLoop, TokenLogProbs
     from shared.engines.vlm.text_page import text_page
 except ImportError as exc:  # the gpu extra is not installed

@@ -1,6 +1,7 @@
-"""Pages from many worker threads, run as one batch on the accelerator.
+"""Pages from many worker threads, run as one batch through a model.
 
-Worker threads each hold one page; the GPU is fastest with many pages in one ``generate`` call. The batcher
+Worker threads each hold one page; a GPU is fastest with many pages in one ``generate`` call, and a CPU model
+with many pages in one forward pass and one round of concurrent server requests. The batcher
 owns a single thread that takes what has arrived within ``max_wait`` (up to ``max_batch`` pages and
 ``max_cost`` tokens), runs it, and hands each page's result back to its thread. When the batch does not fit in
 memory it is halved and retried, down to one page; a page that fails alone gets the error.
@@ -61,7 +62,7 @@ class MicroBatcher(Generic[In, Out]):
         self._thread.start()
 
     def submit(self, item: In, cost: int) -> Future[Out]:
-        """``cost``: the page's share of ``max_cost`` (its prompt and new tokens)."""
+        """``cost``: the page's share of ``max_cost`` (e.g. its prompt and new tokens, or 1 per page)."""
         request: _Request[In, Out] = _Request(item, cost)
         self._queue.put(request)
         return request.future
