@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from shared.engines.base import DocumentEngine, EngineInfo, OcrEngine
@@ -15,6 +16,10 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[Settings], OcrEngine | DocumentEngine]
+# A failed engine is tried again after this long: its weights may be mounted, or its server started, later,
+# and the replica should pick it up without a restart. Engines check what they need before importing
+# anything heavy, so a retry of a missing part costs milliseconds.
+RETRY_AFTER = 30.0
 
 _FACTORIES: dict[str, str] = {
     "tesseract": "shared.engines.tesseract:TesseractEngine",
@@ -41,34 +46,51 @@ class EngineRegistry:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._engines: dict[str, OcrEngine | DocumentEngine] = {}
-        self._failures: dict[str, str] = {}
+        self._failures: dict[str, tuple[str, float]] = {}
+        self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, name: str) -> OcrEngine | DocumentEngine:
         with self._lock:
-            if name in self._engines:
-                return self._engines[name]
-            if name in self._failures:
-                raise EngineUnavailable(f"engine {name!r} is unavailable: {self._failures[name]}")
-            target = _FACTORIES.get(name)
-            if target is None:
-                raise EngineUnavailable(f"no engine named {name!r}; registered: {', '.join(_FACTORIES)}")
-            if not self._enabled(name):
-                raise EngineUnavailable(f"engine {name!r} is not enabled here (ENABLED_ENGINES)")
-            module_name, _, attr = target.partition(":")
-            try:
-                factory: EngineFactory = getattr(importlib.import_module(module_name), attr)
-                engine = factory(self._settings)
-            except EngineUnavailable as exc:
-                self._failures[name] = exc.detail
-                raise
-            except Exception as exc:
-                # Never leak the internals to clients; the log keeps the traceback.
-                log.exception("engine %s failed to load", name)
-                self._failures[name] = f"{type(exc).__name__} while loading"
-                raise EngineUnavailable(f"engine {name!r} failed to load") from exc
-            self._engines[name] = engine
+            engine = self._engines.get(name)
+            if engine is not None:
+                return engine
+            building = self._building.setdefault(name, threading.Lock())
+        # One engine builds at a time, without holding up lookups of the others (a slow probe of a missing
+        # recognition server must not stall the workers' Tesseract).
+        with building:
+            with self._lock:
+                engine = self._engines.get(name)
+            if engine is not None:
+                return engine
+            engine = self._build(name)
+            with self._lock:
+                self._engines[name] = engine
             return engine
+
+    def _build(self, name: str) -> OcrEngine | DocumentEngine:
+        if name in self._failures:
+            reason, since = self._failures[name]
+            if time.monotonic() - since < RETRY_AFTER:
+                raise EngineUnavailable(f"engine {name!r} is unavailable: {reason}")
+            del self._failures[name]
+        target = _FACTORIES.get(name)
+        if target is None:
+            raise EngineUnavailable(f"no engine named {name!r}; registered: {', '.join(_FACTORIES)}")
+        if not self._enabled(name):
+            raise EngineUnavailable(f"engine {name!r} is not enabled here (ENABLED_ENGINES)")
+        module_name, _, attr = target.partition(":")
+        try:
+            factory: EngineFactory = getattr(importlib.import_module(module_name), attr)
+            return factory(self._settings)
+        except EngineUnavailable as exc:
+            self._failures[name] = (exc.detail, time.monotonic())
+            raise
+        except Exception as exc:
+            # Never leak the internals to clients; the log keeps the traceback.
+            log.exception("engine %s failed to load", name)
+            self._failures[name] = (f"{type(exc).__name__} while loading", time.monotonic())
+            raise EngineUnavailable(f"engine {name!r} failed to load") from exc
 
     def ocr(self, name: str) -> OcrEngine:
         """An engine that reads page images, for the page loop."""

@@ -120,10 +120,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class RecognitionServer:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         handler = type("Handler", (_Handler,), {"requests": []})
         self.requests: list[dict[str, Any]] = handler.requests
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -87,6 +87,21 @@ def test_missing_parts_fail_fast_and_name_them(
     assert expected in failure.value.detail
 
 
+def test_engine_is_tried_again_once_its_server_is_up(surya_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.engines import registry as registry_module
+    from shared.engines.registry import EngineRegistry
+
+    port = _closed_port()
+    registry = EngineRegistry(surya_settings(surya_model_dir, f"http://127.0.0.1:{port}/v1"))
+    assert not registry.is_available("surya")
+    with RecognitionServer(port=port):
+        # Within the retry interval the failure is remembered, so a page does not pay for a probe each time.
+        assert not registry.is_available("surya")
+        monkeypatch.setattr(registry_module, "RETRY_AFTER", 0.0)
+        assert registry.is_available("surya")
+        registry.close()
+
+
 @pytest.mark.anyio
 async def test_api_selects_surya_per_request(
     client_for: ClientFactory, surya_model_dir: Path, recognition_server: RecognitionServer
