@@ -84,4 +84,4 @@ def test_models_check_reports_each_engine(monkeypatch: pytest.MonkeyPatch, tmp_p
     # Without the German model, Tesseract cannot serve the default languages, and says where it looked.
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
     missing = CliRunner().invoke(app, ["models", "check"])
-    assert f"missing  tesseract: no Tesseract model for de, en in {tmp_path}" in missing.output
+    assert f"missing  tesseract, enabled: no Tesseract model for de, en in {tmp_path}" in missing.output
