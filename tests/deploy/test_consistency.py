@@ -324,6 +324,12 @@ def test_the_compose_surya_url_is_the_surya_recognition_service() -> None:
         assert _check_llama_server(server["command"], environment["SURYA_MODEL_DIR"]) == url.port, name
         assert f"http://127.0.0.1:{url.port}/health" in server["healthcheck"]["test"], name
     assert "models:/models:ro" in services[SURYA]["volumes"]
+    # One llama.cpp build everywhere: compose and every overlay.
+    image, tag = services[SURYA]["image"].split(":")
+    for overlay in (REPO / "deploy/k8s/overlays").glob("*/kustomization.yaml"):
+        images = {entry["name"]: entry["newTag"] for entry in yaml.safe_load(overlay.read_text())["images"]}
+        assert images[image] == tag, overlay
+    assert _kind("Deployment", SURYA)[0]["spec"]["template"]["spec"]["containers"][0]["image"] == image
 
 
 def test_the_ansible_surya_url_is_the_local_server() -> None:
