@@ -170,7 +170,7 @@ def hadolint(root: Path) -> int:
 
 def compose(root: Path) -> int:
     status = 0
-    for profile in ((), ("--profile", "gpu")):
+    for profile in ((), ("--profile", "gpu"), ("--profile", "surya")):
         status |= _run(BIN / "docker-compose", "-f", root / "docker-compose.yml", *profile, "config", "--quiet")
     return status
 

@@ -1,13 +1,16 @@
 """The deployment assets and the application agree: variable names, ports, probe and ingress paths, CLI
-commands, bucket names and retention periods."""
+commands, bucket names and retention periods, Surya's recognition server and the torch pins."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -51,7 +54,12 @@ FOREIGN_NAMES = {
 }
 # What every deployment must set for a server database, the Redis queue and S3.
 CONTRACT = {"ENVIRONMENT", "DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "MAX_UPLOAD_SIZE", "PROCESSING_TIMEOUT"}
+# What the CPU service and its workers set for their engines.
+CPU_ENGINES = {"ENABLED_ENGINES", "TORCH_THREADS", "SURYA_MODEL_DIR", "SURYA_INFERENCE_URL", "DOCLING_ARTIFACTS_PATH"}
 PORT = 8000
+APP_IMAGES = ("ghcr.io/ablage-system/", "ablage-")
+SURYA = "surya-recognition"
+TORCH_PACKAGES = ("torch", "torchvision")
 
 
 def _documents(directory: Path) -> list[dict[str, Any]]:
@@ -65,10 +73,22 @@ def _kind(kind: str, name: str | None = None) -> list[dict[str, Any]]:
 
 
 def _containers() -> dict[str, dict[str, Any]]:
+    """The application's containers (not the third-party surya-recognition server), by Deployment."""
     return {
-        deployment["metadata"]["name"]: deployment["spec"]["template"]["spec"]["containers"][0]
+        deployment["metadata"]["name"]: container
         for deployment in _kind("Deployment")
+        if (container := deployment["spec"]["template"]["spec"]["containers"][0])["image"].startswith(APP_IMAGES)
     }
+
+
+def _environment(container: dict[str, Any]) -> dict[str, str]:
+    """A container's variables: its ConfigMaps (envFrom) and its own env, literal values only."""
+    names: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        names |= _kind("ConfigMap", source["configMapRef"]["name"])[0]["data"]
+    for variable in container.get("env", []):
+        names[variable["name"]] = variable.get("value", "")
+    return names
 
 
 def _compose() -> dict[str, Any]:
@@ -102,10 +122,10 @@ def test_compose_uses_the_settings_names() -> None:
 
 
 def test_kubernetes_uses_the_settings_names() -> None:
-    config = set(_kind("ConfigMap", "app-config")[0]["data"])
-    assert config - SETTINGS_NAMES - FOREIGN_NAMES == set()
+    for config_map in _kind("ConfigMap"):
+        assert set(config_map["data"]) - SETTINGS_NAMES - FOREIGN_NAMES == set(), config_map["metadata"]["name"]
     for name, container in _containers().items():
-        names = config | {variable["name"] for variable in container.get("env", [])}
+        names = set(_environment(container))
         assert names - SETTINGS_NAMES - FOREIGN_NAMES == set(), name
         assert names >= CONTRACT, name
 
@@ -114,6 +134,25 @@ def test_ansible_uses_the_settings_names() -> None:
     names = _ansible_env_names()
     assert names - SETTINGS_NAMES - FOREIGN_NAMES == set()
     assert names >= CONTRACT
+
+
+def test_the_cpu_service_enables_every_engine_with_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.engines.registry import registered_engines
+
+    environments = {f"k8s {name}": _environment(_containers()[name]) for name in ("cpu-backend", "cpu-worker")}
+    environments |= {f"compose {name}": _app_services()[name]["environment"] for name in ("cpu-api", "cpu-worker")}
+    for where, environment in environments.items():
+        assert set(environment) >= CPU_ENGINES, where
+        for name in CPU_ENGINES:
+            monkeypatch.setenv(name, str(environment[name]))
+        ocr = OcrSettings()
+        assert set(ocr.enabled_engines) == set(registered_engines()), where
+        assert ocr.torch_threads == 1, where
+        assert ocr.surya_model_dir is not None and ocr.surya_model_dir.is_relative_to("/models"), where
+        assert ocr.docling_artifacts_path is not None and ocr.docling_artifacts_path.is_relative_to("/models"), where
+    assert _ansible_env_names() >= CPU_ENGINES
+    dockerfile = (REPO / "docker/Dockerfile.cpu").read_text()
+    assert "ENABLED_ENGINES=surya,docling,rapidocr,tesseract" in dockerfile
 
 
 def test_dockerfiles_set_only_known_names() -> None:
@@ -130,6 +169,8 @@ def test_configmap_values_are_valid_settings(monkeypatch: pytest.MonkeyPatch) ->
     # The two secrets come from External Secrets at run time.
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://ablage:secret@db:5432/ablage_system")
     monkeypatch.setenv("REDIS_URL", "rediss://:token@cache:6379/0")
+    for name, value in _kind("ConfigMap", "cpu-engine-config")[0]["data"].items():
+        monkeypatch.setenv(name, value)
     settings = Settings()
     assert settings.upload.max_upload_size == UploadSettings.model_fields["max_upload_size"].default
     assert settings.ocr.processing_timeout == OcrSettings.model_fields["processing_timeout"].default
@@ -209,6 +250,146 @@ def test_images_and_health_checks_use_the_service_port() -> None:
     target_group = (REPO / "deploy/terraform/modules/cpu_compute/main.tf").read_text()
     assert re.search(r'path\s+=\s+"/ready"', target_group)
     assert re.search(rf"port\s+=\s+{PORT}\b", target_group)
+
+
+# -- Surya's recognition server
+
+
+def _arguments(args: list[str]) -> dict[str, str]:
+    """llama-server's options with a value (``--name value``)."""
+    return {name: value for name, value in itertools.pairwise(args) if name.startswith("--")}
+
+
+def _check_llama_server(args: list[str], model_dir: str) -> int:
+    """The options the Surya engine relies on; returns the port."""
+    options = _arguments(args)
+    assert "--jinja" in args
+    assert options["--alias"] == OcrSettings.model_fields["surya_model_name"].default
+    assert options["--model"] == f"{model_dir}/surya-2.gguf"
+    assert options["--mmproj"] == f"{model_dir}/surya-2-mmproj.gguf"
+    assert options["--host"] == "0.0.0.0"
+    return int(options["--port"])
+
+
+def test_the_kubernetes_surya_url_is_the_surya_recognition_service() -> None:
+    url = urlsplit(_kind("ConfigMap", "cpu-engine-config")[0]["data"]["SURYA_INFERENCE_URL"])
+    model_dir = _kind("ConfigMap", "cpu-engine-config")[0]["data"]["SURYA_MODEL_DIR"]
+    assert url.scheme == "http" and url.path.rstrip("/") == "/v1"
+    service = _kind("Service", url.hostname)[0]
+    assert service["metadata"]["name"] == SURYA
+    port = next(port for port in service["spec"]["ports"] if port["port"] == url.port)
+    deployment = _kind("Deployment", service["spec"]["selector"]["app"])[0]
+    pod = deployment["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    container_port = next(item for item in container["ports"] if item["name"] == port["targetPort"])
+    assert _check_llama_server(container["args"], model_dir) == container_port["containerPort"]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/health", "port": port["targetPort"]}
+    # The Surya engine probes {url without /v1}/health, and Prometheus scrapes what --metrics serves.
+    assert "--metrics" in container["args"]
+    assert int(pod["metadata"]["annotations"]["prometheus.io/port"]) == container_port["containerPort"]
+    # The weights come from the model cache the CPU pods mount, read-only.
+    mounts = {mount["name"]: mount for mount in container["volumeMounts"]}
+    assert mounts["model-cache"]["mountPath"] == "/models" and mounts["model-cache"]["readOnly"] is True
+    for name in ("cpu-backend", "cpu-worker"):
+        cpu_mounts = {mount["name"]: mount for mount in _containers()[name]["volumeMounts"]}
+        assert cpu_mounts["model-cache"]["mountPath"] == "/models", name
+
+
+def test_the_network_policies_let_only_the_cpu_pods_reach_surya() -> None:
+    policies = {policy["metadata"]["name"]: policy["spec"] for policy in _kind("NetworkPolicy")}
+    port = _kind("Service", SURYA)[0]["spec"]["ports"][0]["port"]
+    ingress = policies["surya-recognition-ingress"]
+    assert ingress["podSelector"] == {"matchLabels": {"app": SURYA}}
+    pods = [rule for rule in ingress["ingress"] if "podSelector" in rule["from"][0]]
+    assert [rule["from"][0]["podSelector"]["matchExpressions"][0]["values"] for rule in pods] == [
+        ["cpu-backend", "cpu-worker"]
+    ]
+    assert all(rule["ports"] == [{"protocol": "TCP", "port": port}] for rule in ingress["ingress"])
+    egress = policies["surya-recognition-egress"]
+    assert egress["podSelector"]["matchExpressions"][0]["values"] == ["cpu-backend", "cpu-worker"]
+    assert egress["egress"] == [
+        {"to": [{"podSelector": {"matchLabels": {"app": SURYA}}}], "ports": [{"protocol": "TCP", "port": port}]}
+    ]
+
+
+def test_the_compose_surya_url_is_the_surya_recognition_service() -> None:
+    services = _compose()["services"]
+    for name in ("cpu-api", "cpu-worker"):
+        environment = services[name]["environment"]
+        url = urlsplit(environment["SURYA_INFERENCE_URL"])
+        assert url.scheme == "http" and url.path.rstrip("/") == "/v1", name
+        assert url.hostname == SURYA, name
+        server = services[url.hostname]
+        assert _check_llama_server(server["command"], environment["SURYA_MODEL_DIR"]) == url.port, name
+        assert f"http://127.0.0.1:{url.port}/health" in server["healthcheck"]["test"], name
+    assert "models:/models:ro" in services[SURYA]["volumes"]
+    # One llama.cpp build everywhere: compose and every overlay.
+    image, tag = services[SURYA]["image"].split(":")
+    for overlay in (REPO / "deploy/k8s/overlays").glob("*/kustomization.yaml"):
+        images = {entry["name"]: entry["newTag"] for entry in yaml.safe_load(overlay.read_text())["images"]}
+        assert images[image] == tag, overlay
+    assert _kind("Deployment", SURYA)[0]["spec"]["template"]["spec"]["containers"][0]["image"] == image
+
+
+def test_the_ansible_surya_url_is_the_local_server() -> None:
+    defaults = yaml.safe_load((REPO / "deploy/ansible/roles/cpu_backend/defaults/main.yml").read_text())
+    assert defaults["cpu_backend_surya_server"] is False
+    url = defaults["cpu_backend_surya_inference_url"].replace(
+        "{{ cpu_backend_surya_port }}", str(defaults["cpu_backend_surya_port"])
+    )
+    assert urlsplit(url).port == defaults["cpu_backend_surya_port"]
+    assert urlsplit(url).path.rstrip("/") == "/v1"
+    unit = (REPO / "deploy/ansible/roles/cpu_backend/templates/surya-recognition.service.j2").read_text()
+    assert "--port {{ cpu_backend_surya_port }}" in unit
+    assert f"--alias {OcrSettings.model_fields['surya_model_name'].default}" in unit
+
+
+# -- torch pins
+
+
+def _pins() -> dict[str, str]:
+    """torch and torchvision as pyproject.toml pins them, the same in every extra that names them."""
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    pins: dict[str, set[str]] = {}
+    for requirements in extras.values():
+        for requirement in requirements:
+            match = re.fullmatch(r"(torch|torchvision)==([\w.]+)", requirement)
+            if match:
+                pins.setdefault(match[1], set()).add(match[2])
+    assert set(pins) == set(TORCH_PACKAGES)
+    assert all(len(versions) == 1 for versions in pins.values()), pins
+    return {name: versions.pop() for name, versions in pins.items()}
+
+
+def test_the_images_install_the_pinned_torch() -> None:
+    pins = _pins()
+    wanted = " ".join(f"{name}=={pins[name]}" for name in TORCH_PACKAGES)
+    cpu = (REPO / "docker/Dockerfile.cpu").read_text()
+    torch_line = f"pip install --index-url https://download.pytorch.org/whl/cpu {wanted}"
+    # The CPU builds first, so that installing the project finds them satisfied and keeps them.
+    assert torch_line in cpu
+    assert cpu.index(torch_line) < cpu.index('pip install ".[cpu]"')
+    assert cpu.count("download.pytorch.org") == 1
+    gpu = (REPO / "docker/Dockerfile.gpu").read_text()
+    assert f"pip install {wanted}" in gpu
+    assert gpu.index(f"pip install {wanted}") < gpu.index('pip install ".[cpu,gpu]"')
+    assert "download.pytorch.org" not in gpu
+
+
+def test_ansible_installs_the_pinned_torch() -> None:
+    pins = _pins()
+    app = yaml.safe_load((REPO / "deploy/ansible/roles/ablage_app/defaults/main.yml").read_text())
+    assert app["ablage_app_torch_version"] == pins["torch"]
+    assert app["ablage_app_torchvision_version"] == pins["torchvision"]
+    cpu = yaml.safe_load((REPO / "deploy/ansible/roles/cpu_backend/defaults/main.yml").read_text())
+    assert cpu["cpu_backend_torch_index"] == "https://download.pytorch.org/whl/cpu"
+    tasks = yaml.safe_load((REPO / "deploy/ansible/roles/ablage_app/tasks/main.yml").read_text())
+    install = next(task for task in tasks if task["name"] == "Install torch and torchvision")
+    assert install["ansible.builtin.pip"]["name"] == [
+        "torch=={{ ablage_app_torch_version }}",
+        "torchvision=={{ ablage_app_torchvision_version }}",
+    ]
 
 
 # -- buckets and retention
