@@ -21,12 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.throughput import BORN_DIGITAL, PAGES
-from shared.documents.sniff import sniff
-from shared.documents.source import open_document
 from shared.engines.base import DocumentEngine
 from shared.engines.registry import EngineRegistry
 from shared.errors import EngineUnavailable
-from shared.jobs.pipeline import recognize_pages
+from shared.jobs.pipeline import ocr_file
 from shared.settings import OcrSettings, Settings
 
 
@@ -50,20 +48,9 @@ def _measure(engine_name: str, cores: int) -> dict[str, object]:
         ocr_engine = registry.ocr(engine_name)
 
         def one(path: Path) -> int:
-            source = open_document(path, sniff(path), settings.upload)
-            try:
-                pages = recognize_pages(
-                    source,
-                    [1],
-                    ocr_engine,
-                    languages=["de", "en"],
-                    force_ocr=True,
-                    detect_orientation=False,
-                    deadline=time.monotonic() + 600,
-                )
-            finally:
-                source.close()
-            return len(pages)
+            return len(
+                ocr_file(path, ocr_engine, settings.upload, languages=["de", "en"], pages=[1], detect_orientation=False)
+            )
 
     one(paths[0])  # load models and per-thread state outside the timing
     started = time.perf_counter()

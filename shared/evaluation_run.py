@@ -8,11 +8,9 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from shared.documents.sniff import sniff
-from shared.documents.source import open_document
 from shared.engines.registry import EngineRegistry
 from shared.evaluation import DocumentScore, cer, document_group, score_fields, word_f1
-from shared.jobs.pipeline import recognize_pages
+from shared.jobs.pipeline import ocr_file
 from shared.settings import Settings
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".pdf"}
@@ -57,20 +55,15 @@ def evaluate(
             engine = registry.ocr(engine_name)
             for path in corpus_documents(corpus):
                 truth, fields = _ground_truth(path)
-                source = open_document(path, sniff(path), settings.upload)
                 started = time.perf_counter()
-                try:
-                    pages = recognize_pages(
-                        source,
-                        list(range(1, source.page_count + 1)),
-                        engine,
-                        languages=languages,
-                        force_ocr=True,
-                        detect_orientation=settings.ocr.detect_orientation,
-                        deadline=time.monotonic() + settings.ocr.processing_timeout,
-                    )
-                finally:
-                    source.close()
+                pages = ocr_file(
+                    path,
+                    engine,
+                    settings.upload,
+                    languages=languages,
+                    detect_orientation=settings.ocr.detect_orientation,
+                    timeout=settings.ocr.processing_timeout,
+                )
                 seconds = time.perf_counter() - started
                 text = "\n".join(line.text for page in pages for line in page.lines())
                 found, total = score_fields(text, fields) if fields else (None, None)

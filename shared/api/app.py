@@ -15,7 +15,6 @@ from shared.api.ocr_routes import build_ocr_router
 from shared.api.problems import register_exception_handlers
 from shared.api.state import AppState
 from shared.api.system_routes import router as system_router
-from shared.jobs.fallback import CpuFallback
 from shared.jobs.processor import JobProcessor
 from shared.jobs.routes import ServiceRoute, queues_of
 from shared.jobs.service import JobService
@@ -36,15 +35,7 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
         backends.engines.is_available(name)
     state = AppState(backends, tuple(routes), JobService(backends))
     if settings.queue.runs_embedded_workers:
-        processor = JobProcessor(
-            settings,
-            backends.sessions,
-            backends.storage,
-            backends.engines,
-            backends.waiters,
-            candidates,
-            fallback=CpuFallback(routes, backends.engines, backends.queue),
-        )
+        processor = JobProcessor.serving(settings, backends, routes, candidates)
         backends.queue.start_workers(processor, queues_of(routes), settings.ocr.workers, processor.warm_up)
     if settings.queue.uses_redis:
         state.sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)

@@ -30,19 +30,9 @@ def worker(
     settings = Settings()
     if not settings.queue.uses_redis:
         raise typer.BadParameter("a separate worker needs REDIS_URL; without it the API runs its own workers")
-    from shared.jobs.fallback import CpuFallback
-
     engines, routes = _queue_engines(queue, settings)
     backends = build_backends(settings)
-    processor = JobProcessor(
-        settings,
-        backends.sessions,
-        backends.storage,
-        backends.engines,
-        backends.waiters,
-        engines,
-        fallback=CpuFallback(routes, backends.engines, backends.queue),
-    )
+    processor = JobProcessor.serving(settings, backends, routes, engines)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -9,7 +9,8 @@ from pathlib import Path
 from PIL import Image
 
 from shared.documents.orientation import upright
-from shared.documents.source import DocumentSource
+from shared.documents.sniff import sniff
+from shared.documents.source import DocumentSource, open_document
 from shared.engines.base import DocumentEngine, OcrEngine
 from shared.errors import ProcessingTimeout
 from shared.metrics import PAGES
@@ -17,6 +18,7 @@ from shared.results.markdown import render_markdown
 from shared.results.model import EngineRef, OcrResult, Page
 from shared.results.searchable_pdf import SearchablePdfWriter
 from shared.results.text import render_text
+from shared.settings import UploadSettings
 
 PageCallback = Callable[[int, Page], None]
 ImageCallback = Callable[[int, Image.Image], None]
@@ -74,6 +76,32 @@ def recognize_pages(
         if on_page is not None:
             on_page(done, page)
     return results
+
+
+def ocr_file(
+    path: Path,
+    engine: OcrEngine,
+    upload: UploadSettings,
+    *,
+    languages: Sequence[str],
+    pages: Sequence[int] | None = None,
+    detect_orientation: bool = True,
+    timeout: float = 600,
+) -> list[Page]:
+    """OCR a file's pages (all by default) outside any job, text layers ignored: evaluation and benchmarks."""
+    source = open_document(path, sniff(path), upload)
+    try:
+        return recognize_pages(
+            source,
+            list(pages) if pages is not None else list(range(1, source.page_count + 1)),
+            engine,
+            languages=languages,
+            force_ocr=True,
+            detect_orientation=detect_orientation,
+            deadline=time.monotonic() + timeout,
+        )
+    finally:
+        source.close()
 
 
 def build_result(

@@ -38,7 +38,11 @@ from shared.settings import Settings
 from shared.storage.base import Area, Storage, StorageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from shared.jobs.fallback import CpuFallback
+    from shared.jobs.routes import ServiceRoute
+    from shared.runtime import Backends
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,19 @@ class JobProcessor:
         self._engines = engines
         self._waiters = waiters
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+
+    @classmethod
+    def serving(
+        cls, settings: Settings, backends: Backends, routes: Iterable[ServiceRoute], warm_engines: tuple[str, ...]
+    ) -> JobProcessor:
+        """The processor of an API process or ``ablage worker``: jobs whose GPU engine gives up move on to
+        their route's CPU engines."""
+        from shared.jobs.fallback import CpuFallback
+
+        fallback = CpuFallback(routes, backends.engines, backends.queue)
+        return cls(
+            settings, backends.sessions, backends.storage, backends.engines, backends.waiters, warm_engines, fallback
+        )
 
     def warm_up(self) -> None:
         """Runs in each worker thread: builds the thread's engine state for the default languages."""

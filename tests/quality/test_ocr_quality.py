@@ -7,17 +7,14 @@ Invoices' ground truth is the PDF text layer in content-stream order, so they ar
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from shared.documents.sniff import sniff
-from shared.documents.source import open_document
 from shared.engines.registry import EngineRegistry
 from shared.errors import EngineUnavailable
 from shared.evaluation import cer, word_f1
-from shared.jobs.pipeline import recognize_pages
+from shared.jobs.pipeline import ocr_file
 from shared.settings import Settings
 from tests.conftest import DOCUMENTS
 
@@ -86,19 +83,7 @@ def recognize(engine_name: str) -> object:
         pytest.skip(f"{engine_name} is not available here: {exc.detail}")
 
     def run(path: Path) -> str:
-        source = open_document(path, sniff(path), settings.upload)
-        try:
-            pages = recognize_pages(
-                source,
-                [1],
-                engine,
-                languages=["de", "en"],
-                force_ocr=True,
-                detect_orientation=True,
-                deadline=time.monotonic() + 300,
-            )
-        finally:
-            source.close()
+        pages = ocr_file(path, engine, settings.upload, languages=["de", "en"], pages=[1], timeout=300)
         return "\n".join(line.text for page in pages for line in page.lines())
 
     yield run
