@@ -137,8 +137,6 @@ def test_ansible_uses_the_settings_names() -> None:
 
 
 def test_the_cpu_service_enables_every_engine_with_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.engines.registry import registered_engines
-
     environments = {f"k8s {name}": _environment(_containers()[name]) for name in ("cpu-backend", "cpu-worker")}
     environments |= {f"compose {name}": _app_services()[name]["environment"] for name in ("cpu-api", "cpu-worker")}
     for where, environment in environments.items():
@@ -146,7 +144,7 @@ def test_the_cpu_service_enables_every_engine_with_valid_settings(monkeypatch: p
         for name in CPU_ENGINES:
             monkeypatch.setenv(name, str(environment[name]))
         ocr = OcrSettings()
-        assert set(ocr.enabled_engines) == set(registered_engines()), where
+        assert set(ocr.enabled_engines) == set(CPU_ROUTE.offered()), where
         assert ocr.torch_threads == 1, where
         assert ocr.surya_model_dir is not None and ocr.surya_model_dir.is_relative_to("/models"), where
         assert ocr.docling_artifacts_path is not None and ocr.docling_artifacts_path.is_relative_to("/models"), where
