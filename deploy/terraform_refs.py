@@ -4,7 +4,8 @@ Per directory of .tf files: each ``var.X`` has a ``variable "X"``, each ``local.
 module block, each ``module.M.O`` an ``output "O"`` in M's directory (local sources; registry modules are not
 fetched offline), each ``TYPE.NAME`` and ``data.TYPE.NAME`` a resource or data block. A module call passes every
 variable without a default and no unknown one. Every variable has a type and a description, every output a
-description, and every module has main.tf, variables.tf, outputs.tf and versions.tf.
+description, and every module has main.tf, variables.tf, outputs.tf and versions.tf. A ``moved`` block moves a
+module call that this module no longer makes to one that a module it calls makes (``module.A.module.B``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _VAR = re.compile(r"(?<![\w.])var\.(\w+)")
 _LOCAL = re.compile(r"(?<![\w.])local\.(\w+)")
 _MODULE = re.compile(r"(?<![\w.])module\.(\w+)(?:\.(\w+))?")
 _DATA = re.compile(r"(?<![\w.])data\.(\w+)\.(\w+)")
+_MOVED_BLOCK = re.compile(r"^moved\s*\{[^}]*\}", re.MULTILINE)
+_MOVED_MODULE = re.compile(r"\$\{(module\.\w+(?:\.module\.\w+)*)\}")
 _RESOURCE = re.compile(r"(?<![\w.\"/:-])((?:" + "|".join(PROVIDER_PREFIXES) + r")\w+)\.(\w+)")
 
 
@@ -52,6 +55,7 @@ class Module:
     resources: set[tuple[str, str]] = field(default_factory=set)
     data: set[tuple[str, str]] = field(default_factory=set)
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    moved: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""
 
 
@@ -59,7 +63,9 @@ def read_module(directory: Path) -> Module:
     module = Module(directory)
     for path in sorted(directory.glob("*.tf")):
         parsed = load_hcl(path)
-        module.text += _COMMENT.sub("", path.read_text(encoding="utf-8")) + "\n"
+        # Moved blocks name addresses, not values: check_moved resolves them.
+        module.text += _MOVED_BLOCK.sub("", _COMMENT.sub("", path.read_text(encoding="utf-8"))) + "\n"
+        module.moved += parsed.get("moved", [])
         for block in parsed.get("variable", []):
             module.variables.update({_name(key): value for key, value in block.items()})
         for block in parsed.get("output", []):
@@ -80,6 +86,34 @@ def read_module(directory: Path) -> Module:
 def _source(call: dict[str, Any]) -> str:
     source = call.get("source", "")
     return _name(source[0] if isinstance(source, list) else source)
+
+
+def _module_path(address: Any) -> list[str] | None:
+    """``${module.a.module.b}`` as ``["a", "b"]``; None for anything but a module address."""
+    found = _MOVED_MODULE.fullmatch(address) if isinstance(address, str) else None
+    return found.group(1).split(".")[1::2] if found else None
+
+
+def check_moved(module: Module, modules: dict[Path, Module]) -> list[str]:
+    where = module.directory
+    problems: list[str] = []
+    for block in module.moved:
+        source, target = _module_path(block.get("from")), _module_path(block.get("to"))
+        if source is None or target is None:
+            problems.append(f"{where}: moved {block.get('from')} -> {block.get('to')} is not a move of a module call")
+            continue
+        if source[0] in module.calls:
+            problems.append(f"{where}: moved from module.{source[0]}, which is still called here")
+        current: Module | None = module
+        for name in target:
+            if current is None:  # a registry module, not read offline
+                break
+            call = current.calls.get(name)
+            if call is None:
+                problems.append(f"{where}: moved to {block['to']}, but {current.directory} calls no module {name}")
+                break
+            current = modules.get((current.directory / _source(call)).resolve())
+    return problems
 
 
 def check_module(module: Module, modules: dict[Path, Module]) -> list[str]:
@@ -112,6 +146,7 @@ def check_module(module: Module, modules: dict[Path, Module]) -> list[str]:
         required = {key for key, spec in target.variables.items() if "default" not in spec}
         for missing in sorted(required - arguments):
             problems.append(f"{where}: module {name} does not pass the required variable {missing}")
+    problems += check_moved(module, modules)
     for name, spec in module.variables.items():
         for attribute in ("type", "description"):
             if attribute not in spec:

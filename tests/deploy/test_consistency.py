@@ -390,6 +390,96 @@ def test_ansible_installs_the_pinned_torch() -> None:
     ]
 
 
+# -- Terraform environments
+
+TERRAFORM = REPO / "deploy/terraform"
+ENVIRONMENTS = ("dev", "staging", "prod")
+_LOAD_HCL = (
+    "import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); from terraform_refs import load_hcl;"
+    " print(json.dumps({path: load_hcl(Path(path)) for path in sys.argv[2:]}))"
+)
+
+
+def _unquote(value: str) -> str:
+    return value.strip('"')
+
+
+def _blocks(parsed: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """The labelled blocks of one kind (``module``, ``output``, ...) of the files of a directory, by label."""
+    return {_unquote(label): body for tree in parsed for block in tree.get(kind, []) for label, body in block.items()}
+
+
+@pytest.fixture(scope="module")
+def terraform_files(deploy_tools: Path) -> dict[Path, dict[str, Any]]:
+    paths = sorted(TERRAFORM.rglob("*.tf"))
+    parsed = subprocess.run(
+        [str(deploy_tools), "-c", _LOAD_HCL, str(REPO / "deploy"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {Path(path): tree for path, tree in json.loads(parsed.stdout).items()}
+
+
+def _directory(files: dict[Path, dict[str, Any]], directory: Path) -> list[dict[str, Any]]:
+    return [tree for path, tree in files.items() if path.parent == directory]
+
+
+def test_each_environment_has_a_root() -> None:
+    roots = {path.name for path in (TERRAFORM / "environments").iterdir() if path.is_dir()}
+    assert roots == set(ENVIRONMENTS)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_an_environment_root_deploys_its_own_environment(
+    environment: str, terraform_files: dict[Path, dict[str, Any]]
+) -> None:
+    root = _directory(terraform_files, TERRAFORM / "environments" / environment)
+    platform = _directory(terraform_files, TERRAFORM / "modules/platform")
+    assert _unquote(_blocks(root, "variable")["environment"]["default"]) == environment
+    (terraform,) = [block for tree in root for block in tree.get("terraform", [])]
+    backend = terraform["backend"][0]['"s3"']
+    assert _unquote(backend["key"]) == f"{environment}/terraform.tfstate"
+    assert _unquote(backend["bucket"]) == "ablage-system-terraform-state"
+    assert _unquote(backend["dynamodb_table"]) == "terraform-state-lock"
+    assert backend["encrypt"] is True
+    tags = _blocks(root, "provider")["aws"]["default_tags"][0]["tags"]
+    assert tags["Environment"] == "${var.environment}"
+    assert {_unquote(tags[name]) for name in ("Project", "ManagedBy", "CostCenter", "Owner")} == {
+        "Ablage-System",
+        "Terraform",
+        "Engineering",
+        "platform-team",
+    }
+    # The root calls the platform with its environment and nothing else; the platform wires the modules.
+    calls = _blocks(root, "module")
+    assert set(calls) == {"platform"}
+    assert _unquote(calls["platform"]["source"]) == "../../modules/platform"
+    assert calls["platform"]["environment"] == "${var.environment}"
+    assert not _blocks(platform, "provider")
+    # Every module the platform calls has a moved block from the root's address of it, so no state is replaced.
+    moved = {block["from"]: block["to"] for tree in root for block in tree.get("moved", [])}
+    wired = _blocks(platform, "module")
+    assert moved == {f"${{module.{name}}}": f"${{module.platform.module.{name}}}" for name in wired}
+    # The root outputs are the platform's, under the same names.
+    outputs = _blocks(root, "output")
+    assert set(outputs) == set(_blocks(platform, "output"))
+    assert all(output["value"] == f"${{module.platform.{name}}}" for name, output in outputs.items())
+
+
+def test_every_module_pins_the_same_terraform_and_providers(terraform_files: dict[Path, dict[str, Any]]) -> None:
+    versions = [tree for path, tree in terraform_files.items() if path.name == "versions.tf"]
+    assert len(versions) == len({path.parent for path in terraform_files})
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for tree in versions:
+        (terraform,) = tree["terraform"]
+        pins.setdefault("terraform", set()).add((terraform["required_version"], ""))
+        for provider, spec in terraform["required_providers"][0].items():
+            if not provider.startswith("__"):
+                pins.setdefault(provider, set()).add((spec["source"], spec["version"]))
+    assert all(len(found) == 1 for found in pins.values()), pins
+
+
 # -- buckets and retention
 
 
@@ -402,7 +492,7 @@ def storage_locals(deploy_tools: Path) -> dict[str, Any]:
     return json.loads(parsed.stdout)["locals"][0]
 
 
-@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_terraform_buckets_are_the_ones_the_code_names(
     environment: str, storage_locals: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

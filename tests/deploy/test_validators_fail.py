@@ -48,7 +48,7 @@ CASES = {
     "terraform-refs": Case(
         "terraform-refs",
         ("deploy/terraform",),
-        _replace("deploy/terraform/environments/prod/main.tf", "module.networking.vpc_id", "module.networking.vpc"),
+        _replace("deploy/terraform/modules/platform/main.tf", "module.networking.vpc_id", "module.networking.vpc"),
     ),
     "checkov-terraform": Case(
         "checkov-terraform",
