@@ -457,10 +457,6 @@ def test_an_environment_root_deploys_its_own_environment(
     assert _unquote(calls["platform"]["source"]) == "../../modules/platform"
     assert calls["platform"]["environment"] == "${var.environment}"
     assert not _blocks(platform, "provider")
-    # Every module the platform calls has a moved block from the root's address of it, so no state is replaced.
-    moved = {block["from"]: block["to"] for tree in root for block in tree.get("moved", [])}
-    wired = _blocks(platform, "module")
-    assert moved == {f"${{module.{name}}}": f"${{module.platform.module.{name}}}" for name in wired}
     # The root outputs are the platform's, under the same names.
     outputs = _blocks(root, "output")
     assert set(outputs) == set(_blocks(platform, "output"))
