@@ -18,6 +18,7 @@ from typing import Any
 
 from shared.engines.base import EngineInfo
 from shared.engines.languages import ISO_639_2
+from shared.engines.tesseract import tessdata_dir
 from shared.errors import EngineUnavailable, InvalidDocument, ProcessingTimeout
 from shared.results.layout import group_lines, mark_titles, split_line
 from shared.results.model import BBox, Block, BlockKind, Line, Page, PageSource
@@ -47,7 +48,16 @@ _KINDS: dict[str, BlockKind] = {
 
 
 def missing_models(artifacts: Path) -> list[Path]:
-    return [artifacts / name for name in (LAYOUT_MODEL, TABLE_MODEL) if not (artifacts / name).is_dir()]
+    """What the layout model (a transformers checkpoint) and TableFormer need in ``DOCLING_ARTIFACTS_PATH``."""
+    layout = artifacts / LAYOUT_MODEL
+    needed = [layout / "config.json", layout / "preprocessor_config.json"]
+    missing = [path for path in needed if not path.is_file()]
+    if not any(layout.glob("*.safetensors")):
+        missing.append(layout / "model.safetensors")
+    tableformer = artifacts / TABLE_MODEL / "model_artifacts" / "tableformer"
+    if not tableformer.is_dir():
+        missing.append(tableformer)
+    return missing
 
 
 class DoclingEngine:
@@ -123,7 +133,8 @@ class DoclingEngine:
                 artifacts_path=self._artifacts,
                 do_ocr=True,
                 do_table_structure=True,
-                ocr_options=TesseractOcrOptions(lang=self._languages),
+                # The tessdata wheels' folder, as the Tesseract engine uses: tesserocr's default does not list them.
+                ocr_options=TesseractOcrOptions(lang=self._languages, path=str(tessdata_dir())),
                 accelerator_options=AcceleratorOptions(num_threads=self._threads, device="cpu"),
                 enable_remote_services=False,
             )
