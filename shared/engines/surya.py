@@ -221,6 +221,13 @@ class SuryaEngine:
             future.cancel()
             raise ProcessingTimeout(f"page {page_number} took longer than the processing timeout") from None
         PAGE_SECONDS.labels(self.name).observe(time.monotonic() - started)
+        if not recognized.blocks:
+            # Surya turns failed requests into empty pages; an empty page from a server that is down is not a
+            # blank page, and the job must be retried rather than succeed without its text.
+            try:
+                _probe(self._url)
+            except EngineUnavailable as exc:
+                raise ConnectionError(exc.detail) from None
         blocks = [
             block for block in (self._block(item, recognized.lines, rgb.size) for item in recognized.blocks) if block
         ]

@@ -175,3 +175,13 @@ def test_pages_from_several_workers_share_batches(surya_model_dir: Path, recogni
     assert [page.number for page in pages] == [1, 2, 3, 4]
     after = REGISTRY.get_sample_value("ablage_engine_batch_size_sum", {"engine": "surya"}) or 0.0
     assert after - before == 4
+
+
+def test_a_page_lost_to_a_stopped_server_is_retried_not_blank(surya_model_dir: Path) -> None:
+    with RecognitionServer() as server:
+        engine = SuryaEngine(surya_settings(surya_model_dir, server.url))
+    # The server is gone: Surya's client gives up on the page, and the engine reports it as a connection failure,
+    # which the job processor retries (TRANSIENT), instead of a blank page.
+    with pytest.raises(ConnectionError, match="does not answer"):
+        engine.recognize(Image.open(INVOICE), page_number=1, dpi=300, languages=["de"], timeout=120)
+    engine.close()
