@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.engines.base import EngineInfo
+from shared.engines.checkpoints import missing_checkpoint_files
 from shared.engines.languages import ISO_639_2
 from shared.engines.tesseract import tessdata_dir
 from shared.errors import EngineUnavailable, InvalidDocument, ProcessingTimeout
@@ -49,11 +50,7 @@ _KINDS: dict[str, BlockKind] = {
 
 def missing_models(artifacts: Path) -> list[Path]:
     """What the layout model (a transformers checkpoint) and TableFormer need in ``DOCLING_ARTIFACTS_PATH``."""
-    layout = artifacts / LAYOUT_MODEL
-    needed = [layout / "config.json", layout / "preprocessor_config.json"]
-    missing = [path for path in needed if not path.is_file()]
-    if not any(layout.glob("*.safetensors")):
-        missing.append(layout / "model.safetensors")
+    missing = missing_checkpoint_files(artifacts / LAYOUT_MODEL)
     tableformer = artifacts / TABLE_MODEL / "model_artifacts" / "tableformer"
     if not tableformer.is_dir():
         missing.append(tableformer)

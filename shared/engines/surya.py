@@ -23,6 +23,7 @@ from PIL import Image
 
 from shared.engines.base import EngineInfo
 from shared.engines.batcher import MicroBatcher
+from shared.engines.checkpoints import missing_checkpoint_files
 from shared.errors import EngineUnavailable, ProcessingTimeout
 from shared.metrics import BATCH_SIZE, PAGE_SECONDS
 from shared.results.layout import split_line
@@ -67,12 +68,7 @@ class _Recognized:
 
 def missing_weights(model_dir: Path) -> list[Path]:
     """What ``SURYA_MODEL_DIR`` lacks for the detection model."""
-    folder = model_dir / DETECTION_DIR
-    needed = [folder / "config.json", folder / "preprocessor_config.json"]
-    missing = [path for path in needed if not path.is_file()]
-    if not any(folder.glob("*.safetensors")):
-        missing.append(folder / "model.safetensors")
-    return missing
+    return missing_checkpoint_files(model_dir / DETECTION_DIR)
 
 
 def _probe(url: str) -> None:
