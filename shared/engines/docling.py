@@ -166,7 +166,7 @@ class DoclingEngine:
         source = PageSource.ocr if kind in IMAGE_KINDS else PageSource.text_layer
         return [self._page(document, number, source) for number in pages if number in document.pages]
 
-    def _blocks(self, document: Any, items: Iterable[Any], to_box: Any) -> list[Block]:
+    def _blocks(self, items: Iterable[Any], to_box: Any) -> list[Block]:
         from docling_core.types.doc import TableItem
 
         blocks: list[Block] = []
@@ -202,7 +202,7 @@ class DoclingEngine:
             )
 
         items = [item for item, _level in document.iterate_items(page_no=number) if item.prov]
-        blocks = self._blocks(document, items, to_box)
+        blocks = self._blocks(items, to_box)
         if not self.with_models:
             # The native pipeline yields loose lines; group them like any text layer.
             lines = [line for block in blocks for line in block.lines]
@@ -221,7 +221,7 @@ class DoclingEngine:
 
     def _unpaginated_page(self, document: Any) -> Page:
         items = [item for item, _level in document.iterate_items()]
-        blocks = self._blocks(document, items, lambda _item: (0, 0, 0, 0))
+        blocks = self._blocks(items, lambda _item: (0, 0, 0, 0))
         return Page(
             number=1,
             width=0,
