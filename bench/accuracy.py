@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shared.cli.main import app
+from ablage.cli.main import app
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "tests" / "data" / "documents"
 

@@ -20,12 +20,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ablage.engines.base import DocumentEngine
+from ablage.engines.registry import EngineRegistry
+from ablage.errors import EngineUnavailable
+from ablage.jobs.pipeline import ocr_file
+from ablage.settings import OcrSettings, Settings
+
 from bench.throughput import BORN_DIGITAL, PAGES
-from shared.engines.base import DocumentEngine
-from shared.engines.registry import EngineRegistry
-from shared.errors import EngineUnavailable
-from shared.jobs.pipeline import ocr_file
-from shared.settings import OcrSettings, Settings
 
 
 def _measure(engine_name: str, cores: int) -> dict[str, object]:

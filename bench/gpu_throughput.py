@@ -39,12 +39,11 @@ def _page(size: tuple[int, int]) -> Image.Image:
 
 
 def _engine(name: str, model: Any, folder: Path, args: argparse.Namespace, max_batch: int) -> Any:
+    from ablage.engines.vlm import DEFAULT_MODELS
+    from ablage.engines.vlm.got_ocr2 import GotOcr2Engine
+    from ablage.engines.vlm.janus import JanusProEngine
+    from ablage.settings import ModelSettings, OcrSettings, Settings
     from safetensors.torch import save_file
-
-    from shared.engines.vlm import DEFAULT_MODELS
-    from shared.engines.vlm.got_ocr2 import GotOcr2Engine
-    from shared.engines.vlm.janus import JanusProEngine
-    from shared.settings import ModelSettings, OcrSettings, Settings
 
     # The weights live on the GPU already; the folder holds the config, the processor and an empty weights
     # file so that the engine's checks pass.

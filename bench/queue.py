@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 PG_ADMIN = os.environ.get("ABLAGE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("ABLAGE_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-ABLAGE = [sys.executable, "-m", "shared.cli.main"]
+ABLAGE = [sys.executable, "-m", "ablage.cli.main"]
 
 
 def small_job(number: int) -> bytes:

@@ -21,12 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-
-from shared.documents.sniff import sniff
-from shared.documents.source import open_document
-from shared.engines.registry import EngineRegistry
-from shared.jobs.pipeline import recognize_pages
-from shared.settings import Settings
+from ablage.documents.sniff import sniff
+from ablage.documents.source import open_document
+from ablage.engines.registry import EngineRegistry
+from ablage.jobs.pipeline import recognize_pages
+from ablage.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 PAGES = [
@@ -116,7 +115,7 @@ def main() -> None:
             "SYNC_TIMEOUT": "600",
         }
         server = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli.main", "serve", "--port", str(port), "--service", "cpu"], env=env
+            [sys.executable, "-m", "ablage.cli.main", "serve", "--port", str(port), "--service", "cpu"], env=env
         )
         base = f"http://127.0.0.1:{port}"
         try:

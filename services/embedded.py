@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from ablage.api.app import create_app as create_shared_app
+from ablage.settings import Settings
+from ablage_services.cpu_backend.app import CPU_ROUTE
+from ablage_services.gpu_backend.app import gpu_route
 from fastapi import FastAPI
-
-from services.cpu_backend.app import CPU_ROUTE
-from services.gpu_backend.app import gpu_route
-from shared.api.app import create_app as create_shared_app
-from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

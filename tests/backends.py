@@ -11,9 +11,8 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 import redis
+from ablage.db.migrate import upgrade
 from sqlalchemy import create_engine
-
-from shared.db.migrate import upgrade
 
 PG_ADMIN = os.environ.get("ABLAGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("ABLAGE_TEST_REDIS", "redis://127.0.0.1:6379/0")

@@ -10,13 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-
-from services.cpu_backend.app import CPU_ROUTE
-from services.embedded import create_app
-from shared.engines.registry import EngineRegistry
-from shared.runtime import build_storage
-from shared.settings import (
+from ablage.engines.registry import EngineRegistry
+from ablage.runtime import build_storage
+from ablage.settings import (
     DatabaseSettings,
     OcrSettings,
     QueueSettings,
@@ -26,8 +22,12 @@ from shared.settings import (
     StorageSettings,
     UploadSettings,
 )
-from shared.storage.base import Storage
-from shared.storage.s3 import S3Storage, ensure_buckets
+from ablage.storage.base import Storage
+from ablage.storage.s3 import S3Storage, ensure_buckets
+from ablage_services.cpu_backend.app import CPU_ROUTE
+from ablage_services.embedded import create_app
+from asgi_lifespan import LifespanManager
+
 from tests.backends import REDIS_URL, empty_postgres_url, postgres_template, postgres_url, redis_namespace
 from tests.integration.s3_server import s3_endpoint
 

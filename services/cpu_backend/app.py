@@ -4,11 +4,10 @@ slower), then Tesseract, which every install has. Office files go to Docling."""
 
 from __future__ import annotations
 
+from ablage.api.app import create_app as create_shared_app
+from ablage.jobs.routes import ServiceRoute
+from ablage.settings import Settings
 from fastapi import FastAPI
-
-from shared.api.app import create_app as create_shared_app
-from shared.jobs.routes import ServiceRoute
-from shared.settings import Settings
 
 CPU_ENGINES = ("surya", "rapidocr", "tesseract")
 CPU_CONVERTERS = ("docling",)

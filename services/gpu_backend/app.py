@@ -4,13 +4,12 @@ run on the CPU engines through the ``cpu`` queue, and ``/ready`` says why."""
 
 from __future__ import annotations
 
+from ablage.api.app import create_app as create_shared_app
+from ablage.engines.vlm import engine_for_model
+from ablage.jobs.routes import ServiceRoute
+from ablage.settings import Settings
+from ablage_services.cpu_backend.app import CPU_ENGINES
 from fastapi import FastAPI
-
-from services.cpu_backend.app import CPU_ENGINES
-from shared.api.app import create_app as create_shared_app
-from shared.engines.vlm import engine_for_model
-from shared.jobs.routes import ServiceRoute
-from shared.settings import Settings
 
 
 def gpu_engines(settings: Settings) -> tuple[str, ...]:

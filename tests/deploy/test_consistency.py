@@ -14,15 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from fastapi import FastAPI
-
-from services.cpu_backend.app import CPU_ROUTE
-from services.cpu_backend.app import create_app as create_cpu_app
-from services.gpu_backend.app import create_app as create_gpu_app
-from services.gpu_backend.app import gpu_route
-from shared.cli.main import Service
-from shared.cli.worker import QueueName
-from shared.settings import (
+from ablage.cli.main import Service
+from ablage.cli.worker import QueueName
+from ablage.settings import (
     DatabaseSettings,
     OcrSettings,
     QueueSettings,
@@ -31,14 +25,20 @@ from shared.settings import (
     StorageSettings,
     UploadSettings,
 )
-from shared.storage.base import Area
-from shared.storage.retention import RETENTION_DAYS
+from ablage.storage.base import Area
+from ablage.storage.retention import RETENTION_DAYS
+from ablage_services.cpu_backend.app import CPU_ROUTE
+from ablage_services.cpu_backend.app import create_app as create_cpu_app
+from ablage_services.gpu_backend.app import create_app as create_gpu_app
+from ablage_services.gpu_backend.app import gpu_route
+from fastapi import FastAPI
+
 from tests.deploy.conftest import LINT, REPO
 
 K8S_BASE = REPO / "deploy/k8s/base"
 SETTINGS_CLASSES = (ServiceSettings, UploadSettings, OcrSettings, DatabaseSettings, QueueSettings, StorageSettings)
 SETTINGS_NAMES = {name.upper() for cls in SETTINGS_CLASSES for name in cls.model_fields}
-# Read by libraries or the runtime, not by shared/settings.py.
+# Read by libraries or the runtime, not by shared/ablage/settings.py.
 FOREIGN_NAMES = {
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",

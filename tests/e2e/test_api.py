@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 import httpx
 import pypdfium2 as pdfium
 import pytest
+from ablage.evaluation import word_f1
+from ablage.storage.base import Area, Storage
 from PIL import Image
 
-from shared.evaluation import word_f1
-from shared.storage.base import Area, Storage
 from tests.conftest import DOCUMENTS, ROBUSTNESS
 from tests.images import encode, image_pdf, load, multipage_tiff
 from tests.jobs import run_job, submit, wait_for

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ablage.jobs.service import JobService, SubmitForm, Upload
+from ablage.runtime import build_backends
+from ablage_services.cpu_backend.app import CPU_ROUTE
+from ablage_services.embedded import create_app
 from asgi_lifespan import LifespanManager
 
-from services.cpu_backend.app import CPU_ROUTE
-from services.embedded import create_app
-from shared.jobs.service import JobService, SubmitForm, Upload
-from shared.runtime import build_backends
 from tests.conftest import DOCUMENTS
 from tests.jobs import wait_for
 

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from ablage.db.models import Job
+from ablage.jobs.retention import apply_retention
+from ablage.runtime import build_database
+from ablage.storage.base import Area
+from ablage.storage.local import LocalStorage
 from sqlalchemy import update
 
-from shared.db.models import Job
-from shared.jobs.retention import apply_retention
-from shared.runtime import build_database
-from shared.storage.base import Area
-from shared.storage.local import LocalStorage
 from tests.conftest import DOCUMENTS
 from tests.jobs import run_job
 
@@ -71,7 +71,7 @@ async def test_prune_expires_results_and_jobs_but_keeps_originals_in_use(client_
 def test_prune_command(tmp_path) -> None:
     env = os.environ | {"DATA_DIR": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "storage", "prune", "--dry-run"],
+        [sys.executable, "-m", "ablage.cli.main", "storage", "prune", "--dry-run"],
         env=env,
         capture_output=True,
         text=True,

@@ -27,7 +27,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = os.environ | {"DATA_DIR": str(tmp_path / "data"), "WORKERS": "2"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "ablage.cli.main", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

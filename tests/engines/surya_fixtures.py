@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ablage.engines.surya import DETECTION_DIR
 from PIL import Image
-
-from shared.engines.surya import DETECTION_DIR
 
 MODEL_NAME = "datalab-to/surya-ocr-2"
 
@@ -45,9 +44,8 @@ def build_tiny_detector(model_dir: Path) -> Path:
 
 def _full_page_html(image: Image.Image) -> str:
     import tesserocr
+    from ablage.engines.tesseract import tessdata_dir
     from tesserocr import RIL
-
-    from shared.engines.tesseract import tessdata_dir
 
     width, height = image.size
     blocks: list[str] = []

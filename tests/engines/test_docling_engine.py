@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from ablage.engines.docling import DoclingEngine
+from ablage.errors import EngineUnavailable
+from ablage.results.markdown import render_markdown
+from ablage.results.model import BlockKind, PageSource
+from ablage.settings import OcrSettings, Settings
 
-from shared.engines.docling import DoclingEngine
-from shared.errors import EngineUnavailable
-from shared.results.markdown import render_markdown
-from shared.results.model import BlockKind, PageSource
-from shared.settings import OcrSettings, Settings
 from tests.conftest import DOCUMENTS, ROBUSTNESS, ClientFactory
 from tests.jobs import run_job, submit
 

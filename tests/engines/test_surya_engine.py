@@ -10,12 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ablage.engines.surya import SuryaEngine, html_lines, place_lines
+from ablage.errors import EngineUnavailable
+from ablage.results.model import BlockKind
+from ablage.settings import OcrSettings, Settings
 from PIL import Image
 
-from shared.engines.surya import SuryaEngine, html_lines, place_lines
-from shared.errors import EngineUnavailable
-from shared.results.model import BlockKind
-from shared.settings import OcrSettings, Settings
 from tests.conftest import DOCUMENTS, ClientFactory
 from tests.engines.surya_fixtures import RecognitionServer
 from tests.jobs import run_job
@@ -88,8 +88,8 @@ def test_missing_parts_fail_fast_and_name_them(
 
 
 def test_engine_is_tried_again_once_its_server_is_up(surya_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.engines import registry as registry_module
-    from shared.engines.registry import EngineRegistry
+    from ablage.engines import registry as registry_module
+    from ablage.engines.registry import EngineRegistry
 
     port = _closed_port()
     registry = EngineRegistry(surya_settings(surya_model_dir, f"http://127.0.0.1:{port}/v1"))

@@ -12,7 +12,7 @@ _PROBE = """
 import json, sys
 import anyio, httpx
 from asgi_lifespan import LifespanManager
-from services.embedded import create_app
+from ablage_services.embedded import create_app
 
 async def main():
     app = create_app()

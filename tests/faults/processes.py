@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import redis
-
-from shared.settings import Settings
+from ablage.settings import Settings
 
 
 def free_port() -> int:
@@ -47,7 +46,7 @@ def environment(settings: Settings) -> dict[str, str]:
 def start_worker(settings: Settings, log: Path, threads: int = 1) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "worker", "--queue", "cpu", "--threads", str(threads)],
+        [sys.executable, "-m", "ablage.cli.main", "worker", "--queue", "cpu", "--threads", str(threads)],
         env=environment(settings),
         stdout=handle,
         stderr=subprocess.STDOUT,

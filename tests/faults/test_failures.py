@@ -11,9 +11,9 @@ from pathlib import Path
 
 import anyio
 import pytest
+from ablage.db.models import Document, Job
 from sqlalchemy import create_engine, func, select, text
 
-from shared.db.models import Document, Job
 from tests.conftest import DOCUMENTS, ClientFactory
 from tests.faults.processes import PrivateRedis, free_port, kill, start_worker
 from tests.images import image_pdf, load

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from shared.engines.registry import EngineRegistry
-from shared.settings import ModelSettings, OcrSettings, Settings
+from ablage.engines.registry import EngineRegistry
+from ablage.settings import ModelSettings, OcrSettings, Settings
 
 pytest.importorskip("torch", reason="the gpu extra (torch, transformers) is not installed")
 pytest.importorskip("transformers", reason="the gpu extra (torch, transformers) is not installed")

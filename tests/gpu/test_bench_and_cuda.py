@@ -60,7 +60,7 @@ def test_engines_on_cuda(make_engine: Any, model_name: str) -> None:
 @pytest.mark.gpu
 @needs_cuda
 def test_real_out_of_memory_on_cuda_falls_back(make_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.errors import EngineFallback
+    from ablage.errors import EngineFallback
 
     engine = make_engine(GOT, model_device="cuda")
     real = engine._generate

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 import torch
+from ablage.engines.registry import EngineRegistry
+from ablage.engines.vlm import engine_for_model
+from ablage.errors import EngineFallback
+from ablage.results.model import PageSource
 from PIL import Image
 from prometheus_client import REGISTRY
 
-from shared.engines.registry import EngineRegistry
-from shared.engines.vlm import engine_for_model
-from shared.errors import EngineFallback
-from shared.results.model import PageSource
 from tests.gpu.conftest import ENGINES, GOT, JANUS
 
 A4_300_DPI = (2480, 3508)
@@ -130,7 +130,7 @@ def test_a_broken_cuda_context_marks_the_engine_unusable(make_engine: Any, monke
 
 
 def test_timeout_stops_waiting(make_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.errors import ProcessingTimeout
+    from ablage.errors import ProcessingTimeout
 
     engine = make_engine(GOT)
     real = engine._generate
@@ -159,8 +159,9 @@ def test_missing_or_partial_model_folder_names_the_path(
 ) -> None:
     import shutil
 
-    from shared.errors import EngineUnavailable
-    from shared.settings import OcrSettings, Settings
+    from ablage.errors import EngineUnavailable
+    from ablage.settings import OcrSettings, Settings
+
     from tests.gpu.conftest import model_settings
 
     folder = tmp_path / "got"
@@ -190,8 +191,8 @@ def test_missing_or_partial_model_folder_names_the_path(
 def test_weights_are_found_in_the_hugging_face_cache(model_root: Path, tmp_path: Path) -> None:
     import shutil
 
-    from shared.engines.vlm.loading import resolve_model_dir
-    from shared.settings import ModelSettings
+    from ablage.engines.vlm.loading import resolve_model_dir
+    from ablage.settings import ModelSettings
 
     repo = tmp_path / "hub" / "models--stepfun-ai--GOT-OCR-2.0-hf"
     snapshot = repo / "snapshots" / "0123abcd"
@@ -202,7 +203,8 @@ def test_weights_are_found_in_the_hugging_face_cache(model_root: Path, tmp_path:
 
 
 def test_no_cuda_means_unavailable_not_slow(model_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.settings import OcrSettings, Settings
+    from ablage.settings import OcrSettings, Settings
+
     from tests.gpu.conftest import model_settings
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 import torch
+from ablage.settings import Settings
+from ablage_services.gpu_backend.app import create_app
 from asgi_lifespan import LifespanManager
 
-from services.gpu_backend.app import create_app
-from shared.settings import Settings
 from tests.gpu.conftest import GOT, JANUS, model_settings
 from tests.images import encode, text_image
 from tests.jobs import run_job

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from ablage.storage.base import Area
+from ablage.storage.s3 import S3Config, S3Storage, ensure_buckets
 from moto.server import ThreadedMotoServer
-
-from shared.storage.base import Area
-from shared.storage.s3 import S3Config, S3Storage, ensure_buckets
 
 # Dummy credentials, so that boto3 neither finds a developer's real ones nor looks for an instance profile.
 _ENV = {

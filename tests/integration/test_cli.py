@@ -7,15 +7,14 @@ import subprocess
 import sys
 
 import pytest
-
-from shared.db.migrate import head_revision
+from ablage.db.migrate import head_revision
 
 pytestmark = pytest.mark.integration
 
 
 def ablage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "ablage.cli.main", *args],
         env=os.environ | env,
         capture_output=True,
         text=True,

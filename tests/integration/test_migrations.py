@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ablage.db.migrate import DatabaseNotMigrated, current_revision, downgrade, ensure_migrated, head_revision, upgrade
+from ablage.db.models import Base
+from ablage.settings import DatabaseSettings, Settings
+from ablage_services.embedded import create_app
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
-
-from services.embedded import create_app
-from shared.db.migrate import DatabaseNotMigrated, current_revision, downgrade, ensure_migrated, head_revision, upgrade
-from shared.db.models import Base
-from shared.settings import DatabaseSettings, Settings
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ablage.storage.base import Area, StorageError
+from ablage.storage.s3 import Encryption, MiB, S3Storage, ensure_buckets
 
-from shared.storage.base import Area, StorageError
-from shared.storage.s3 import Encryption, MiB, S3Storage, ensure_buckets
 from tests.integration.s3_server import s3_config_for, s3_endpoint, s3_storage
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from ablage.cli.main import app
 from typer.testing import CliRunner
 
-from shared.cli.main import app
 from tests.conftest import DOCUMENTS
 
 

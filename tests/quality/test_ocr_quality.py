@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
+from ablage.engines.registry import EngineRegistry
+from ablage.errors import EngineUnavailable
+from ablage.evaluation import cer, word_f1
+from ablage.jobs.pipeline import ocr_file
+from ablage.settings import Settings
 
-from shared.engines.registry import EngineRegistry
-from shared.errors import EngineUnavailable
-from shared.evaluation import cer, word_f1
-from shared.jobs.pipeline import ocr_file
-from shared.settings import Settings
 from tests.conftest import DOCUMENTS
 
 MARGIN = 0.03

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from ablage.evaluation import cer, word_f1
+from ablage.settings import Settings
 from pydantic import ValidationError
-
-from shared.evaluation import cer, word_f1
-from shared.settings import Settings
 
 
 def test_cer_and_word_f1() -> None:
@@ -74,9 +73,8 @@ def test_inconsistent_settings_are_refused(monkeypatch: pytest.MonkeyPatch, env:
 
 
 def test_models_check_reports_each_engine(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from ablage.cli.main import app
     from typer.testing import CliRunner
-
-    from shared.cli.main import app
 
     ok = CliRunner().invoke(app, ["models", "check"])
     assert ok.exit_code == 0, ok.output

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import redis
-
-from shared.jobs.redis_queue import RedisQueue
-from shared.settings import QueueSettings
+from ablage.jobs.redis_queue import RedisQueue
+from ablage.settings import QueueSettings
 
 
 def test_rediss_url_with_password_uses_tls_and_auth() -> None:

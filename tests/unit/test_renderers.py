@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from shared.results.alto import render_alto
-from shared.results.hocr import render_hocr
-from shared.results.layout import group_lines, mark_titles
-from shared.results.markdown import render_markdown
-from shared.results.model import Block, BlockKind, EngineRef, Line, OcrResult, Page, PageSource, Word
-from shared.results.text import render_text
+from ablage.results.alto import render_alto
+from ablage.results.hocr import render_hocr
+from ablage.results.layout import group_lines, mark_titles
+from ablage.results.markdown import render_markdown
+from ablage.results.model import Block, BlockKind, EngineRef, Line, OcrResult, Page, PageSource, Word
+from ablage.results.text import render_text
 
 
 def line(text: str, y: int, height: int = 20, x: int = 100) -> Line:

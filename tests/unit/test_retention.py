@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from shared.storage.base import Area
-from shared.storage.local import LocalStorage
-from shared.storage.retention import RETENTION_DAYS, prune
+from ablage.storage.base import Area
+from ablage.storage.local import LocalStorage
+from ablage.storage.retention import RETENTION_DAYS, prune
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

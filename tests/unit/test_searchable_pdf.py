@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from ablage.results.model import Block, Line, Page, PageSource, Word, union_bbox
+from ablage.results.searchable_pdf import SearchablePdfWriter, winansi_text
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
-
-from shared.results.model import Block, Line, Page, PageSource, Word, union_bbox
-from shared.results.searchable_pdf import SearchablePdfWriter, winansi_text
 
 ORIGINAL = Path(__file__).parents[1] / "data" / "robustness" / "zugferd_EN16931_Elektron.pdf"
 DPI = 300

@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ablage.documents.selection import parse_pages, select_pages
+from ablage.documents.sniff import DocumentKind, check_allowed, sniff
+from ablage.errors import BadRequest, InvalidOption, UnsupportedMediaType
 
-from shared.documents.selection import parse_pages, select_pages
-from shared.documents.sniff import DocumentKind, check_allowed, sniff
-from shared.errors import BadRequest, InvalidOption, UnsupportedMediaType
 from tests.conftest import DOCUMENTS, ROBUSTNESS
 
 

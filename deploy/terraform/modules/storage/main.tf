@@ -1,6 +1,6 @@
 # The three buckets the application names with Settings.bucket(): ablage-original-docs-<env>,
 # ablage-processed-docs-<env>, ablage-thumbnails-<env>. Retention is the application's: originals 90 days,
-# results 30, thumbnails 7 (shared/storage/retention.py keeps the same periods on local disk).
+# results 30, thumbnails 7 (shared/ablage/storage/retention.py keeps the same periods on local disk).
 locals {
   buckets = {
     originals = {

@@ -1,0 +1,83 @@
+"""The app factory both services use: ``create_app(settings, routes)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+import ablage
+from ablage.api.middleware import MetricsMiddleware
+from ablage.api.ocr_routes import build_ocr_router
+from ablage.api.problems import register_exception_handlers
+from ablage.api.state import AppState
+from ablage.api.system_routes import router as system_router
+from ablage.jobs.processor import JobProcessor
+from ablage.jobs.routes import ServiceRoute, queues_of
+from ablage.jobs.service import JobService
+from ablage.jobs.sweeper import Sweeper
+from ablage.runtime import build_backends
+from ablage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_WARM_UP_TIMEOUT = 600
+
+
+def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
+    backends = build_backends(settings)
+    candidates = tuple(dict.fromkeys(name for route in routes for name in route.offered()))
+    # Loading engines before the workers start keeps their first jobs as fast as the rest.
+    for name in candidates:
+        backends.engines.is_available(name)
+    state = AppState(backends, tuple(routes), JobService(backends))
+    if settings.queue.runs_embedded_workers:
+        processor = JobProcessor.serving(settings, backends, routes, candidates)
+        backends.queue.start_workers(processor, queues_of(routes), settings.ocr.workers, processor.warm_up)
+    if settings.queue.uses_redis:
+        state.sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
+        state.sweeper.start()
+        listen = getattr(backends.queue, "listen_completions", None)
+        if listen is not None:
+            listen(backends.waiters.wake)
+    return state
+
+
+def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] = ()) -> FastAPI:
+    settings = settings or Settings()
+    logging.basicConfig(level=settings.service.log_level.value)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = await anyio.to_thread.run_sync(build_state, settings, routes)
+        app.state.ablage = state
+        if settings.queue.runs_embedded_workers:
+            state.warm = await anyio.to_thread.run_sync(state.backends.queue.wait_warm, _WARM_UP_TIMEOUT)
+            if not settings.queue.uses_redis:
+                recovered = await anyio.to_thread.run_sync(state.jobs.recover)
+                if recovered:
+                    log.info("re-queued %d unfinished job(s)", recovered)
+        else:
+            state.warm = True
+        try:
+            yield
+        finally:
+            if state.sweeper is not None:
+                state.sweeper.stop()
+            await anyio.to_thread.run_sync(state.backends.close)
+
+    app = FastAPI(
+        title="Ablage-System OCR",
+        version=ablage.__version__,
+        summary="OCR for German and English business documents: text, word boxes, Markdown, hOCR, ALTO.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(MetricsMiddleware)
+    register_exception_handlers(app)
+    app.include_router(system_router)
+    for route in routes:
+        app.include_router(build_ocr_router(route))
+    return app

@@ -1,0 +1,137 @@
+"""The v1 OCR contract, mounted once per service prefix (``/api/v1/cpu``, ``/api/v1/ocr``)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from ablage.api.job_view import job_links, job_view
+from ablage.api.problems import problem_response
+from ablage.api.state import AppState, StateDep
+from ablage.api.uploads import receive_upload
+from ablage.errors import BadRequest
+from ablage.jobs.routes import ServiceRoute
+from ablage.jobs.service import Submission
+from ablage.results.render import ARTIFACTS, ResultFormat
+
+_FORM_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG, TIFF"},
+                        "languages": {"type": "string", "example": "de,en", "description": "ISO 639-1 list"},
+                        "engine": {"type": "string", "example": "auto"},
+                        "pages": {"type": "string", "example": "1-3,5"},
+                        "force_ocr": {"type": "boolean", "default": False},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+_MAX_IDEMPOTENCY_KEY = 255
+
+
+async def _submit(request: Request, state: AppState, route: ServiceRoute) -> Submission:
+    settings = state.settings
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 0 < len(key) <= _MAX_IDEMPOTENCY_KEY:
+        raise BadRequest(f"Idempotency-Key must be 1 to {_MAX_IDEMPOTENCY_KEY} characters")
+    upload, form = await receive_upload(request, settings.upload.max_upload_size, settings.upload_tmp_dir)
+    try:
+        return await anyio.to_thread.run_sync(state.jobs.submit, upload, form, route, key)
+    finally:
+        upload.path.unlink(missing_ok=True)
+
+
+def _accepted(submission: Submission, prefix: str) -> JSONResponse:
+    job = submission.job
+    links = job_links(prefix, job.id)
+    body = {
+        "id": job.id,
+        "status": job.status,
+        "links": links,
+        "deduplicated": {"original": submission.reused_original, "result": submission.reused_result},
+    }
+    headers = {"Location": links["self"]}
+    if submission.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(body, status_code=202, headers=headers)
+
+
+def build_ocr_router(route: ServiceRoute) -> APIRouter:
+    router = APIRouter(prefix=route.prefix, tags=[route.name])
+
+    @router.post("/jobs", status_code=202, openapi_extra=_FORM_SCHEMA, summary="Submit a document")
+    async def submit_job(request: Request, state: StateDep) -> JSONResponse:
+        return _accepted(await _submit(request, state, route), route.prefix)
+
+    @router.post("", openapi_extra=_FORM_SCHEMA, summary="OCR a document and wait for the result")
+    async def recognize(request: Request, state: StateDep) -> Response:
+        submission = await _submit(request, state, route)
+        job_id = submission.job.id
+        deadline = time.monotonic() + state.settings.ocr.sync_timeout
+        while True:
+            job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
+            if job.finished or time.monotonic() >= deadline:
+                break
+            # Workers notify on completion, here or through Redis; re-reading the row every 2 s covers a lost
+            # notice (a completion that raced the waiter's registration, or Redis briefly away).
+            await state.backends.waiters.wait(job_id, min(2.0, deadline - time.monotonic()))
+        if not job.finished:
+            return _accepted(submission, route.prefix)
+        if job.error is not None:
+            return problem_response(job.error | {"instance": job_links(route.prefix, job_id)["self"]})
+        body = await anyio.to_thread.run_sync(state.jobs.result, job_id, ResultFormat.json)
+        headers = {"Location": job_links(route.prefix, job_id)["self"]}
+        return Response(body, media_type="application/json", headers=headers)
+
+    @router.get("/jobs/{job_id}", summary="Job status")
+    def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
+        return job_view(state.jobs.get(job_id), route.prefix)
+
+    @router.get("/jobs/{job_id}/result", summary="Job result")
+    def get_result(
+        job_id: str,
+        state: StateDep,
+        format: ResultFormat = Query(ResultFormat.json),
+        redirect: bool = Query(False, description="answer 307 to a short-lived storage URL where there is one"),
+    ) -> Response:
+        if redirect:
+            url = state.jobs.result_url(job_id, format)
+            if url is not None:
+                return RedirectResponse(url, status_code=307)
+        body = state.jobs.result(job_id, format)
+        return Response(body, media_type=ARTIFACTS[format].media_type)
+
+    @router.get("/jobs/{job_id}/thumbnail", summary="WebP thumbnail of page 1")
+    def get_thumbnail(job_id: str, state: StateDep) -> Response:
+        return Response(state.jobs.thumbnail(job_id), media_type="image/webp")
+
+    @router.delete("/jobs/{job_id}", status_code=204, summary="Delete a job and its stored artifacts")
+    def delete_job(job_id: str, state: StateDep) -> Response:
+        state.jobs.delete(job_id)
+        return Response(status_code=204)
+
+    @router.get("/engines", summary="Engines offered here")
+    def engines(state: StateDep) -> dict[str, Any]:
+        return {
+            "engines": [
+                vars(state.backends.engines.describe(name))
+                | {"preferred": name in route.engines, "document_engine": name in route.converters}
+                for name in route.offered()
+            ]
+        }
+
+    return router

@@ -1,0 +1,34 @@
+"""What the lifespan builds once per process, and the dependency that hands it to routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ablage.jobs.routes import ServiceRoute
+from ablage.jobs.service import JobService
+from ablage.jobs.sweeper import Sweeper
+from ablage.runtime import Backends
+from ablage.settings import Settings
+
+
+@dataclass
+class AppState:
+    backends: Backends
+    routes: tuple[ServiceRoute, ...]
+    jobs: JobService
+    sweeper: Sweeper | None = None
+    warm: bool = False
+
+    @property
+    def settings(self) -> Settings:
+        return self.backends.settings
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.ablage  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[AppState, Depends(get_state)]

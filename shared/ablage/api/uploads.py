@@ -1,0 +1,115 @@
+"""Streams a multipart upload to a temporary file, hashing as it goes and stopping at MAX_UPLOAD_SIZE."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from fastapi import Request
+from streaming_form_data import StreamingFormDataParser
+from streaming_form_data.targets import BaseTarget, ValueTarget
+from streaming_form_data.validators import MaxSizeValidator, ValidationError
+
+from ablage.errors import BadRequest, DocumentTooLarge
+from ablage.jobs.service import SubmitForm, Upload
+
+FORM_FIELDS = ("languages", "engine", "pages", "force_ocr")
+_MAX_FIELD_BYTES = 4096
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class _HashingFileTarget(BaseTarget):
+    """Writes the part to disk and hashes it in the same pass, so the file is read once."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+        self._handle = path.open("wb")
+        self.hasher = hashlib.sha256()
+        self.size = 0
+        self.seen = False
+
+    def on_start(self) -> None:
+        self.seen = True
+
+    def on_data_received(self, chunk: bytes) -> None:
+        if self.size + len(chunk) > self._limit:
+            raise DocumentTooLarge(f"the upload exceeds MAX_UPLOAD_SIZE ({self._limit:,} bytes)")
+        self._handle.write(chunk)
+        self.hasher.update(chunk)
+        self.size += len(chunk)
+
+    def on_finish(self) -> None:
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise BadRequest(f"{name}: {raw!r} is not a boolean (true/false)")
+
+
+async def receive_upload(request: Request, limit: int, tmp_dir: Path) -> tuple[Upload, SubmitForm]:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise BadRequest("send the document as multipart/form-data with a 'file' field")
+    declared = request.headers.get("content-length")
+    # Multipart framing adds a little; a declared length far beyond the limit is refused unread.
+    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise DocumentTooLarge(f"the upload is {int(declared):,} bytes; MAX_UPLOAD_SIZE is {limit:,}")
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+    os.close(fd)
+    path = Path(name)
+    target = _HashingFileTarget(path, limit)
+    fields = {field: ValueTarget(validator=MaxSizeValidator(_MAX_FIELD_BYTES)) for field in FORM_FIELDS}
+    try:
+        try:
+            parser = StreamingFormDataParser(headers=request.headers)
+        except Exception as exc:
+            raise BadRequest(f"malformed multipart request: {exc}") from None
+        parser.register("file", target)
+        for field, value_target in fields.items():
+            parser.register(field, value_target)
+        async for chunk in request.stream():
+            try:
+                parser.data_received(chunk)
+            except DocumentTooLarge:
+                raise
+            except ValidationError:
+                raise BadRequest("a form field is too long") from None
+            except Exception as exc:
+                raise BadRequest(f"malformed multipart request: {exc}") from None
+    except BaseException:
+        target.close()
+        path.unlink(missing_ok=True)
+        raise
+    target.close()
+    if not target.seen:
+        path.unlink(missing_ok=True)
+        raise BadRequest("the form has no 'file' field")
+    if target.size == 0:
+        path.unlink(missing_ok=True)
+        raise BadRequest("the uploaded file is empty")
+
+    def value(field: str) -> str | None:
+        raw = fields[field].value
+        return raw.decode("utf-8", errors="replace") if raw else None
+
+    form = SubmitForm(
+        languages=value("languages"),
+        engine=value("engine"),
+        pages=value("pages"),
+        force_ocr=_parse_bool("force_ocr", value("force_ocr") or ""),
+    )
+    upload = Upload(path=path, sha256=target.hasher.hexdigest(), size=target.size, filename=target.multipart_filename)
+    return upload, form

@@ -1,0 +1,62 @@
+"""``ablage eval``: accuracy of the engines on a corpus with ground truth."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+from statistics import mean
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from ablage.evaluation import DocumentScore
+from ablage.settings import Settings
+
+
+def _mean(values: list[float | None]) -> str:
+    present = [value for value in values if value is not None]
+    return f"{mean(present):.3f}" if present else "–"
+
+
+def _table(scores: list[DocumentScore]) -> str:
+    lines = []
+    by_group: defaultdict[tuple[str, str], list[DocumentScore]] = defaultdict(list)
+    for score in scores:
+        by_group[(score.group, score.engine)].append(score)
+    for (group, engine), rows in sorted(by_group.items()):
+        lines.append(f"\n{group} — {engine}")
+        lines.append(f"{'document':<62} {'CER':>7} {'word F1':>8} {'fields':>7} {'s/page':>7}")
+        for row in rows:
+            fields = f"{row.fields_found}/{row.fields_total}" if row.fields_total else "–"
+            cer = f"{row.cer:.3f}" if row.cer is not None else "–"
+            f1 = f"{row.word_f1:.3f}" if row.word_f1 is not None else "–"
+            lines.append(f"{row.document:<62} {cer:>7} {f1:>8} {fields:>7} {row.seconds:>7.2f}")
+        mean_seconds = _mean([r.seconds for r in rows])
+        lines.append(
+            f"{'mean':<62} {_mean([r.cer for r in rows]):>7} {_mean([r.word_f1 for r in rows]):>8} "
+            f"{'':>7} {mean_seconds:>7}"
+        )
+    return "\n".join(lines)
+
+
+def evaluate_command(
+    corpus: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="folder with documents and *.gt.txt")],
+    engine: Annotated[list[str] | None, typer.Option("--engine", help="engine(s) to score; default: all")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="ISO 639-1 list")] = "de,en",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the scores as JSON here")] = None,
+) -> None:
+    """Score OCR engines on a corpus: CER, word-multiset F1, key fields, seconds per page."""
+    from ablage.engines.registry import EngineRegistry, registered_engines
+    from ablage.evaluation_run import corpus_documents, evaluate
+
+    settings = Settings()
+    names = engine or [name for name in registered_engines() if EngineRegistry(settings).is_available(name)]
+    total = len(corpus_documents(corpus)) * len(names)
+    with tqdm(total=total, unit="doc", desc="eval") as bar:
+        scores = evaluate(corpus, names, settings, lang.split(","), on_document=lambda _score: bar.update())
+    typer.echo(_table(scores))
+    if output is not None:
+        output.write_text(json.dumps([asdict(score) for score in scores], indent=2), encoding="utf-8")

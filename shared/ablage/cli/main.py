@@ -1,0 +1,159 @@
+"""``ablage serve`` runs the service; ``ablage ocr`` recognises files locally, without a server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from ablage.cli.db import db_app
+from ablage.cli.evaluate import evaluate_command
+from ablage.cli.models import models_app
+from ablage.cli.storage import storage_app
+from ablage.cli.worker import worker
+from ablage.documents.selection import parse_pages, select_pages
+from ablage.documents.sniff import DocumentKind, check_allowed, sniff
+from ablage.documents.source import open_document
+from ablage.engines.base import OcrEngine
+from ablage.engines.registry import EngineRegistry
+from ablage.errors import AblageError
+from ablage.jobs.pipeline import build_result, recognize_pages
+from ablage.results.render import ARTIFACTS, ResultFormat
+from ablage.results.searchable_pdf import SearchablePdfWriter
+from ablage.settings import Settings
+
+app = typer.Typer(help="Ablage-System: OCR for German and English business documents.", no_args_is_help=True)
+
+
+class Service(StrEnum):
+    embedded = "embedded"
+    cpu = "cpu"
+    gpu = "gpu"
+
+
+_FACTORIES = {
+    Service.embedded: "ablage_services.embedded:create_app",
+    Service.cpu: "ablage_services.cpu_backend.app:create_app",
+    Service.gpu: "ablage_services.gpu_backend.app:create_app",
+}
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    service: Annotated[Service, typer.Option(help="which prefixes to serve")] = Service.embedded,
+) -> None:
+    """Serve the HTTP API (embedded defaults: SQLite and local storage under DATA_DIR)."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        _FACTORIES[service],
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.service.log_level.value.lower(),
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def ocr(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="documents to recognise")],
+    lang: Annotated[str | None, typer.Option("--lang", help="ISO 639-1 list, e.g. de,en")] = None,
+    output_format: Annotated[ResultFormat, typer.Option("--format", help="output format")] = ResultFormat.text,
+    output_dir: Annotated[Path | None, typer.Option("-o", "--output-dir", help="write files here")] = None,
+    engine_name: Annotated[str, typer.Option("--engine", help="OCR engine")] = "tesseract",
+    pages: Annotated[str | None, typer.Option(help="pages to read, e.g. 1-3,5")] = None,
+    force_ocr: Annotated[bool, typer.Option(help="OCR pages even when they have a text layer")] = False,
+) -> None:
+    """Recognise FILES and print the result, or write one file per input into --output-dir."""
+    settings = Settings()
+    languages = [code.strip() for code in lang.split(",")] if lang else list(settings.ocr.languages)
+    artifact = ARTIFACTS[output_format]
+    if artifact.render is None and output_dir is None:
+        raise typer.BadParameter("--format pdf writes files: give --output-dir")
+    if output_dir:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    engines = EngineRegistry(settings)
+    failures = 0
+    try:
+        engine = engines.ocr(engine_name)
+        with tqdm(total=len(files), unit="file", desc="files", position=0) as file_bar:
+            for path in files:
+                try:
+                    _recognize_file(path, settings, engine, languages, output_format, output_dir, pages, force_ocr)
+                except AblageError as exc:
+                    failures += 1
+                    tqdm.write(f"{path}: {exc.detail}")
+                file_bar.update()
+    except AblageError as exc:
+        raise typer.BadParameter(exc.detail) from None
+    finally:
+        engines.close()
+    if failures:
+        raise typer.Exit(code=1)
+
+
+def _recognize_file(
+    path: Path,
+    settings: Settings,
+    engine: OcrEngine,
+    languages: list[str],
+    output_format: ResultFormat,
+    output_dir: Path | None,
+    pages: str | None,
+    force_ocr: bool,
+) -> None:
+    artifact = ARTIFACTS[output_format]
+    kind = sniff(path)
+    check_allowed(kind, settings.upload.allowed_extensions)
+    source = open_document(path, kind, settings.upload)
+    pdf = SearchablePdfWriter() if artifact.render is None else None
+    try:
+        selected = select_pages(parse_pages(pages), source.page_count)
+        with tqdm(total=len(selected), unit="page", desc=path.name, position=1, leave=False) as page_bar:
+            recognized = recognize_pages(
+                source,
+                selected,
+                engine,
+                languages=languages,
+                force_ocr=force_ocr,
+                detect_orientation=settings.ocr.detect_orientation,
+                deadline=time.monotonic() + settings.ocr.processing_timeout,
+                on_page=lambda _done, _page: page_bar.update(),
+                searchable_pdf=pdf,
+                original_pdf=path if kind is DocumentKind.pdf else None,
+            )
+        target = output_dir / f"{path.stem}{Path(artifact.filename).suffix}" if output_dir else None
+        if pdf is not None:
+            assert target is not None
+            pdf.save(target)
+            return
+    finally:
+        if pdf is not None:
+            pdf.close()
+        source.close()
+    assert artifact.render is not None
+    rendered = artifact.render(build_result(str(uuid.uuid4()), engine, languages, recognized))
+    if target is not None:
+        target.write_text(rendered, encoding="utf-8")
+    else:
+        tqdm.write(rendered)
+
+
+app.add_typer(db_app, name="db")
+app.add_typer(storage_app, name="storage")
+app.add_typer(models_app, name="models")
+app.command()(worker)
+app.command("eval")(evaluate_command)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,105 @@
+"""RapidOCR (PP-OCRv6 detection and recognition on onnxruntime), with the models its wheel ships.
+
+The angle classifier stays off: with it, German lines came out as garbage in measurements, and whole pages
+are turned upright before OCR anyway (``ablage.documents.orientation``).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ablage.engines.base import EngineInfo
+from ablage.errors import EngineUnavailable, ProcessingTimeout
+from ablage.results.layout import group_lines, ocr_page
+from ablage.results.model import BBox, Line, Page, Word, union_bbox
+from ablage.settings import Settings
+
+# The multilingual recogniser reads Latin script with German umlauts and ß; these are the languages this
+# project measures it on (tests/quality).
+LANGUAGES = ["de", "en"]
+
+
+def _bbox(points: Any) -> BBox:
+    xs = [float(point[0]) for point in points]
+    ys = [float(point[1]) for point in points]
+    return (max(0, round(min(xs))), max(0, round(min(ys))), round(max(xs)), round(max(ys)))
+
+
+class RapidOcrEngine:
+    name = "rapidocr"
+
+    def __init__(self, settings: Settings) -> None:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as exc:
+            raise EngineUnavailable("rapidocr is not installed (pip install 'ablage-system[cpu]')") from exc
+        self._factory = RapidOCR
+        self._params = {
+            "Global.use_cls": False,
+            "Global.return_word_box": True,
+            "Global.log_level": "warning",
+            # Parallelism comes from WORKERS; one thread per inference keeps the cores from being oversubscribed.
+            "EngineConfig.onnxruntime.intra_op_num_threads": settings.ocr.onnx_threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
+        self._version = importlib.metadata.version("rapidocr")
+        self._local = threading.local()
+        self._engine()  # fail at start-up, not on the first page, if the bundled models are missing
+
+    def _engine(self) -> Any:
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = self._local.engine = self._factory(params=self._params)
+        return engine
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(name=self.name, version=self._version, languages=list(LANGUAGES), loaded=True)
+
+    def warm_up(self, languages: Sequence[str]) -> None:
+        self._engine()
+
+    def recognize(
+        self,
+        image: Image.Image,
+        *,
+        page_number: int,
+        dpi: int,
+        languages: Sequence[str],
+        timeout: float | None = None,
+    ) -> Page:
+        if timeout is not None and timeout <= 0:
+            raise ProcessingTimeout(f"no time left for page {page_number}")
+        output = self._engine()(np.asarray(image.convert("RGB")))
+        lines: list[Line] = []
+        # Line text is rebuilt from the words, so that it and the word boxes always agree.
+        for box, score, words in zip(
+            output.boxes if output.boxes is not None else [],
+            output.scores or (),
+            output.word_results or (),
+            strict=False,
+        ):
+            parsed = [
+                Word(bbox=_bbox(points), text=word.strip(), confidence=round(float(conf), 4))
+                for word, conf, points in words
+                if word.strip()
+            ]
+            if not parsed:
+                continue
+            lines.append(
+                Line(
+                    bbox=union_bbox([_bbox(box), *(w.bbox for w in parsed)]),
+                    text=" ".join(w.text for w in parsed),
+                    confidence=round(float(score), 4),
+                    words=parsed,
+                )
+            )
+        return ocr_page(self.name, page_number, image.size, dpi, group_lines(lines))
+
+    def close(self) -> None:
+        self._local = threading.local()

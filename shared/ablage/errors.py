@@ -1,0 +1,138 @@
+"""The service's own failures; ``ablage.api.problems`` turns each into RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AblageError(Exception):
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def problem(self) -> dict[str, Any]:
+        return {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extra,
+        }
+
+
+class BadRequest(AblageError):
+    status = 400
+    slug = "bad-request"
+    title = "Malformed request"
+
+
+class InvalidOption(AblageError):
+    """A well-formed option that names something this service cannot do (an engine, a language, a page)."""
+
+    status = 422
+    slug = "invalid-option"
+    title = "Option cannot be honoured"
+
+
+class DocumentTooLarge(AblageError):
+    status = 413
+    slug = "document-too-large"
+    title = "Upload exceeds MAX_UPLOAD_SIZE"
+
+
+class UnsupportedMediaType(AblageError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Document type not allowed"
+
+
+class InvalidDocument(AblageError):
+    status = 422
+    slug = "invalid-document"
+    title = "Document cannot be processed"
+
+
+class EncryptedDocument(InvalidDocument):
+    slug = "encrypted-document"
+    title = "Document is encrypted"
+
+
+class TooManyPages(InvalidDocument):
+    slug = "too-many-pages"
+    title = "Document has too many pages"
+
+
+class TooManyPixels(InvalidDocument):
+    slug = "too-many-pixels"
+    title = "Image exceeds the pixel limit"
+
+
+class ProcessingTimeout(InvalidDocument):
+    slug = "processing-timeout"
+    title = "Processing exceeded PROCESSING_TIMEOUT"
+
+
+class JobNotFound(AblageError):
+    status = 404
+    slug = "job-not-found"
+    title = "No such job"
+
+
+class ResultNotReady(AblageError):
+    status = 409
+    slug = "result-not-ready"
+    title = "Job has not finished"
+
+
+class ResultExpired(AblageError):
+    status = 410
+    slug = "result-expired"
+    title = "Result no longer stored"
+
+
+class IdempotencyKeyReused(AblageError):
+    status = 422
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key was used for a different request"
+
+
+class DependencyUnavailable(AblageError):
+    """The database or storage is unreachable: nothing was accepted, the client should retry."""
+
+    status = 503
+    slug = "dependency-unavailable"
+    title = "A backing service is unavailable"
+
+
+class EngineUnavailable(AblageError):
+    status = 503
+    slug = "engine-unavailable"
+    title = "OCR engine unavailable"
+
+
+class EngineFallback(AblageError):
+    """The engine cannot read this page (GPU memory exhausted at batch size 1, CUDA unusable): the job should
+    run again on a CPU engine instead of failing."""
+
+    status = 503
+    slug = "engine-fallback"
+    title = "OCR engine handed the job to a fallback engine"
+
+    def __init__(self, detail: str, reason: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.reason = reason
+
+
+class Backpressure(AblageError):
+    status = 503
+    slug = "overloaded"
+    title = "Service is overloaded"
+
+    def __init__(self, detail: str, retry_after: int = 30, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after

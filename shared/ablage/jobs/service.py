@@ -1,0 +1,360 @@
+"""Submitting, reading and deleting jobs. The original is stored before the job row exists,
+and the row exists before the queue hears of it, so an accepted upload is never lost."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ablage.db.models import Document, Job, JobStatus, utcnow
+from ablage.documents.selection import parse_pages, select_pages
+from ablage.documents.sniff import MEDIA_TYPES, DocumentKind, check_allowed, sniff
+from ablage.documents.source import open_document
+from ablage.engines.base import DocumentEngine
+from ablage.errors import (
+    Backpressure,
+    BadRequest,
+    EngineUnavailable,
+    IdempotencyKeyReused,
+    InvalidOption,
+    JobNotFound,
+    ResultExpired,
+    ResultNotReady,
+    UnsupportedMediaType,
+)
+from ablage.jobs.options import JobOptions
+from ablage.jobs.processor import THUMBNAIL_KEY
+from ablage.jobs.queue import QueueUnavailable
+from ablage.jobs.routes import ServiceRoute
+from ablage.metrics import JOBS
+from ablage.results.render import ARTIFACTS, ResultFormat
+from ablage.runtime import Backends
+from ablage.storage.base import Area
+
+log = logging.getLogger(__name__)
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass
+class Upload:
+    path: Path
+    sha256: str
+    size: int
+    filename: str | None
+
+
+@dataclass
+class SubmitForm:
+    languages: str | None = None
+    engine: str | None = None
+    pages: str | None = None
+    force_ocr: bool = False
+
+
+@dataclass
+class Submission:
+    job: Job
+    reused_original: bool
+    reused_result: bool
+    replayed: bool = False
+    """An earlier request with the same Idempotency-Key created this job."""
+
+
+class JobService:
+    def __init__(self, backends: Backends) -> None:
+        self._settings = backends.settings
+        self._sessions = backends.sessions
+        self._storage = backends.storage
+        self._queue = backends.queue
+        self._engines = backends.engines
+
+    # -- submission ---------------------------------------------------------------------------------
+
+    def _languages(self, raw: str | None) -> list[str]:
+        if raw is None or not raw.strip():
+            return list(self._settings.ocr.languages)
+        codes = [code.strip().lower() for code in raw.split(",") if code.strip()]
+        bad = [code for code in codes if not _LANGUAGE.match(code)]
+        if bad or not codes:
+            raise BadRequest(f"languages: {', '.join(bad) or raw!r} is not a comma list of ISO 639-1 codes")
+        return list(dict.fromkeys(codes))
+
+    def _engine(self, route: ServiceRoute, requested: str | None, languages: list[str], kind: DocumentKind) -> str:
+        """``auto``: the most preferred available engine that reads every requested language, or for office
+        files the first document engine that reads them."""
+        name = (requested or "auto").strip().lower()
+        if name == "auto" and kind.is_office:
+            return self._converter_for(route, kind)
+        if name == "auto":
+            available = [c for c in route.candidates() if self._engines.is_available(c)]
+            if not available:
+                raise EngineUnavailable(f"no OCR engine is available at {route.prefix}")
+            for candidate in available:
+                if set(languages) <= set(self._engines.describe(candidate).languages):
+                    return candidate
+            name = available[0]  # the language check below names what is missing
+        elif name not in route.offered():
+            offered = ", ".join(("auto", *route.offered()))
+            raise InvalidOption(f"engine {name!r} is not offered at {route.prefix}; choose one of {offered}")
+        engine = self._engines.get(name)  # raises EngineUnavailable with the reason
+        if isinstance(engine, DocumentEngine):
+            if not engine.reads(kind.value):
+                raise InvalidOption(f"engine {name!r} does not read {kind.value} files as configured here")
+        elif kind.is_office:
+            raise InvalidOption(f"{kind.value} files are converted by a document engine, not by {name!r}")
+        supported = self._engines.describe(name).languages
+        missing = [code for code in languages if code not in supported]
+        if missing:
+            raise InvalidOption(
+                f"languages: {', '.join(missing)} not available with {name}; available: {', '.join(supported)}"
+            )
+        return name
+
+    def _converter_for(self, route: ServiceRoute, kind: DocumentKind) -> str:
+        reasons: list[str] = []
+        for name in route.converters:
+            try:
+                engine = self._engines.get(name)
+            except EngineUnavailable as exc:
+                reasons.append(exc.detail)
+                continue
+            if isinstance(engine, DocumentEngine) and engine.reads(kind.value):
+                return name
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        raise UnsupportedMediaType(
+            f"{kind.value} files need a document engine, and none is available at {route.prefix}{why}",
+            detected=MEDIA_TYPES[kind],
+        )
+
+    def submit(
+        self, upload: Upload, form: SubmitForm, route: ServiceRoute, idempotency_key: str | None = None
+    ) -> Submission:
+        requested_pages = parse_pages(form.pages)
+        languages = self._languages(form.languages)
+        kind = sniff(upload.path)
+        check_allowed(kind, self._settings.upload.allowed_extensions)
+        source = open_document(upload.path, kind, self._settings.upload)
+        page_count = source.page_count
+        source.close()
+        pages = select_pages(requested_pages, page_count)
+        engine = self._engine(route, form.engine, languages, kind)
+        options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
+        if idempotency_key is not None:
+            replay = self._replay(idempotency_key, upload.sha256, options.key())
+            if replay is not None:
+                return replay
+        queue_name = route.queue_for(engine)
+        waiting = self.queued_count(queue_name)
+        if waiting >= self._settings.ocr.max_queue_depth:
+            raise Backpressure(f"{waiting} jobs are waiting; try again later", retry_after=30)
+
+        # The original is stored before any row refers to it, so a storage failure leaves no trace.
+        reused_original = self._storage.exists(Area.originals, upload.sha256)
+        if not reused_original:
+            self._storage.put_file(Area.originals, upload.sha256, upload.path)
+        self._ensure_document(upload, kind.value, MEDIA_TYPES[kind], page_count)
+
+        job = Job(
+            id=str(uuid.uuid4()),
+            document_sha256=upload.sha256,
+            filename=(upload.filename or "")[:255] or None,
+            service=route.name,
+            queue=queue_name,
+            engine=engine,
+            languages=languages,
+            pages=pages,
+            force_ocr=form.force_ocr,
+            options_key=options.key(),
+            idempotency_key=idempotency_key,
+            attempts=0,
+            pages_done=0,
+            created_at=utcnow(),
+        )
+        try:
+            with self._sessions.begin() as session:
+                earlier = session.scalars(
+                    select(Job)
+                    .where(
+                        Job.document_sha256 == upload.sha256,
+                        Job.options_key == options.key(),
+                        Job.status == JobStatus.succeeded,
+                    )
+                    .order_by(Job.finished_at.desc())
+                    .limit(1)
+                ).first()
+                if earlier is not None and self._copy_result(earlier.id, job.id):
+                    job.status = JobStatus.succeeded
+                    job.result_from = earlier.id
+                    job.pages_done = len(pages)
+                    job.started_at = job.finished_at = utcnow()
+                else:
+                    job.status = JobStatus.queued
+                session.add(job)
+        except IntegrityError:
+            # A concurrent retry with the same Idempotency-Key won the insert.
+            if idempotency_key is not None:
+                replay = self._replay(idempotency_key, upload.sha256, options.key())
+                if replay is not None:
+                    return replay
+            raise
+        JOBS.labels(job.status).inc()
+        if job.status is JobStatus.queued:
+            self._send(job.id, queue_name)
+        return Submission(self.get(job.id), reused_original, job.result_from is not None)
+
+    def _send(self, job_id: str, queue_name: str) -> None:
+        try:
+            self._queue.enqueue(job_id, queue_name)
+        except QueueUnavailable as exc:
+            # Accepted and recorded: the sweeper sends it once the queue is back.
+            log.warning("job %s is recorded but not yet queued: %s", job_id, exc)
+            return
+        with self._sessions.begin() as session:
+            session.execute(update(Job).where(Job.id == job_id).values(enqueued_at=utcnow()))
+
+    def _replay(self, key: str, sha256: str, options_key: str) -> Submission | None:
+        with self._sessions() as session:
+            job = session.scalars(select(Job).where(Job.idempotency_key == key)).first()
+        if job is None:
+            return None
+        if (job.document_sha256, job.options_key) != (sha256, options_key):
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key belongs to a request with another document or other options"
+            )
+        return Submission(job, reused_original=True, reused_result=job.result_from is not None, replayed=True)
+
+    def queued_count(self, queue_name: str | None = None) -> int:
+        query = select(func.count()).select_from(Job).where(Job.status == JobStatus.queued)
+        if queue_name is not None:
+            query = query.where(Job.queue == queue_name)
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
+    def _ensure_document(self, upload: Upload, kind: str, content_type: str, page_count: int) -> None:
+        for _attempt in range(2):
+            try:
+                with self._sessions.begin() as session:
+                    if session.get(Document, upload.sha256) is None:
+                        session.add(
+                            Document(
+                                sha256=upload.sha256,
+                                kind=kind,
+                                content_type=content_type,
+                                size=upload.size,
+                                page_count=page_count,
+                            )
+                        )
+                return
+            except IntegrityError:
+                # Another upload of the same bytes inserted it between our read and write.
+                continue
+
+    def _copy_result(self, source_job: str, target_job: str) -> bool:
+        try:
+            for fmt, artifact in ARTIFACTS.items():
+                key = f"{source_job}/{artifact.filename}"
+                if fmt is ResultFormat.json:
+                    result = json.loads(self._storage.get_bytes(Area.processed, key))
+                    result["id"] = target_job
+                    self._storage.put_bytes(
+                        Area.processed, f"{target_job}/{artifact.filename}", json.dumps(result).encode()
+                    )
+                else:
+                    self._storage.copy(Area.processed, key, f"{target_job}/{artifact.filename}")
+        except FileNotFoundError:
+            # The earlier result is gone (deleted meanwhile); OCR again instead.
+            self._storage.delete_prefix(Area.processed, target_job)
+            return False
+        return True
+
+    # -- reading and deleting -------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job:
+        with self._sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise JobNotFound(f"there is no job {job_id}")
+            return job
+
+    def _succeeded(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        if job.status is JobStatus.failed:
+            raise ResultNotReady("the job failed; see its error", job_error=job.error)
+        if not job.finished:
+            raise ResultNotReady(f"the job is {job.status}; poll its status until it has succeeded")
+        return job
+
+    def result(self, job_id: str, fmt: ResultFormat) -> bytes:
+        job = self._succeeded(job_id)
+        if fmt is ResultFormat.pdf and DocumentKind(job.document.kind).is_office:
+            raise InvalidOption(f"a {job.document.kind} document has no searchable PDF; ask for json, text or markdown")
+        try:
+            return self._storage.get_bytes(Area.processed, self.result_key(job_id, fmt))
+        except FileNotFoundError:
+            raise ResultExpired("the result has been removed under the retention policy") from None
+
+    def result_url(self, job_id: str, fmt: ResultFormat) -> str | None:
+        """A short-lived direct link where the storage offers one (S3), else None."""
+        presign = getattr(self._storage, "presigned_url", None)
+        if presign is None:
+            return None
+        self._succeeded(job_id)
+        url: str = presign(
+            Area.processed,
+            self.result_key(job_id, fmt),
+            expires=self._settings.storage.s3_presign_expiry,
+            content_type=ARTIFACTS[fmt].media_type,
+        )
+        return url
+
+    @staticmethod
+    def result_key(job_id: str, fmt: ResultFormat) -> str:
+        return f"{job_id}/{ARTIFACTS[fmt].filename}"
+
+    def thumbnail(self, job_id: str) -> bytes:
+        job = self.get(job_id)
+        try:
+            return self._storage.get_bytes(Area.thumbnails, THUMBNAIL_KEY.format(sha256=job.document_sha256))
+        except FileNotFoundError:
+            raise ResultNotReady("the thumbnail is made when the job starts") from None
+
+    def delete(self, job_id: str) -> None:
+        with self._sessions.begin() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise JobNotFound(f"there is no job {job_id}")
+            sha256 = job.document_sha256
+            session.delete(job)
+            session.flush()
+            others = session.scalar(select(func.count()).select_from(Job).where(Job.document_sha256 == sha256))
+            last = not others
+            if last:
+                document = session.get(Document, sha256)
+                if document is not None:
+                    session.delete(document)
+        self._storage.delete_prefix(Area.processed, job_id)
+        if last:
+            self._storage.delete(Area.originals, sha256)
+            self._storage.delete_prefix(Area.thumbnails, sha256)
+
+    def recover(self) -> int:
+        """Re-queue jobs a previous process accepted but did not finish."""
+        with self._sessions.begin() as session:
+            jobs = session.scalars(
+                select(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running])).order_by(Job.created_at)
+            ).all()
+            for job in jobs:
+                job.status = JobStatus.queued
+                job.heartbeat_at = None
+            pending = [(job.id, job.queue) for job in jobs]
+        for job_id, queue_name in pending:
+            self._send(job_id, queue_name)
+        return len(pending)

@@ -1,6 +1,0 @@
-"""OCR engines behind one protocol, registered by name and imported only when first used."""
-
-from shared.engines.base import EngineInfo, OcrEngine
-from shared.engines.registry import EngineRegistry, register_engine
-
-__all__ = ["EngineInfo", "EngineRegistry", "OcrEngine", "register_engine"]
