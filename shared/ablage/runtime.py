@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,32 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from ablage.db.migrate import ensure_migrated
 from ablage.db.session import make_engine, make_sessionmaker
 from ablage.engines.registry import EngineRegistry
+from ablage.jobs.backends import Backends
 from ablage.jobs.completion import CompletionWaiters
 from ablage.jobs.queue import InProcessQueue, JobQueue
-from ablage.settings import Settings, StorageBackend
-from ablage.storage.base import Area, Storage
-from ablage.storage.local import LocalStorage
+from ablage.settings import Settings
+from ablage.storage.build import build_storage
 
 log = logging.getLogger(__name__)
-
-
-def build_storage(settings: Settings) -> Storage:
-    if settings.storage.backend is StorageBackend.local:
-        return LocalStorage(settings.storage_dir)
-    from ablage.storage.s3 import Encryption, S3Config, S3Storage
-
-    config = settings.storage
-    return S3Storage(
-        S3Config(
-            buckets={area: settings.bucket(area.value) for area in Area},
-            endpoint_url=config.s3_endpoint_url,
-            region=config.s3_region,
-            encryption=Encryption(config.s3_sse),
-            kms_key_id=config.s3_kms_key_id,
-            presign_expires=config.s3_presign_expiry,
-            tmp_dir=settings.upload_tmp_dir,
-        )
-    )
 
 
 def build_queue(settings: Settings) -> JobQueue:
@@ -53,22 +33,6 @@ def build_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     auto = settings.database.db_auto_migrate
     ensure_migrated(engine, auto if auto is not None else engine.dialect.name == "sqlite")
     return engine, make_sessionmaker(engine)
-
-
-@dataclass
-class Backends:
-    settings: Settings
-    db: Engine
-    sessions: sessionmaker[Session]
-    storage: Storage
-    queue: JobQueue
-    engines: EngineRegistry
-    waiters: CompletionWaiters
-
-    def close(self) -> None:
-        self.queue.stop()
-        self.engines.close()
-        self.db.dispose()
 
 
 def build_backends(settings: Settings) -> Backends:

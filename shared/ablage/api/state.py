@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ablage.jobs.backends import Backends
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import JobService
 from ablage.jobs.sweeper import Sweeper
-from ablage.runtime import Backends
 from ablage.settings import Settings
 
 

@@ -7,7 +7,7 @@ import threading
 import tesserocr
 from PIL import Image
 
-from ablage.engines.tesseract import tessdata_dir
+from ablage.tessdata import tessdata_dir
 
 # OSD's confidence for a correct call on a text page is typically 5-30; below this it is guessing,
 # and turning an upright page by mistake would ruin its OCR.

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from ablage.documents.source import PageInput
+from ablage.documents.pages import PageInput
 from ablage.documents.text_layer import text_layer_page
 from ablage.errors import EncryptedDocument, InvalidDocument
+from ablage.pdfium import PDFIUM_LOCK
 from ablage.settings import UploadSettings
-
-# PDFium is not thread-safe: every call into it, from any document, must hold this lock.
-PDFIUM_LOCK = threading.RLock()
 
 
 class PdfSource:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ablage.documents.source import PageInput
+from ablage.documents.pages import PageInput
 from ablage.errors import InvalidDocument, TooManyPixels
 from ablage.settings import UploadSettings
 

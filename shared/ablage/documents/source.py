@@ -1,33 +1,15 @@
-"""A document opened for processing: a page count and, per page, an image or a text-layer page."""
+"""A document opened for processing: PDFs and raster images page by page, office files whole."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from PIL import Image
-
+from ablage.documents.pages import DocumentSource, PageInput
+from ablage.documents.pdf import PdfSource
+from ablage.documents.raster import RasterSource
 from ablage.documents.sniff import DocumentKind
-from ablage.errors import InvalidDocument
-from ablage.results.model import Page
+from ablage.errors import InvalidDocument, TooManyPages
 from ablage.settings import UploadSettings
-
-
-@dataclass
-class PageInput:
-    number: int
-    image: Image.Image | None
-    dpi: int
-    text_page: Page | None = None
-
-
-class DocumentSource(Protocol):
-    page_count: int
-
-    def page(self, number: int, *, want_text_layer: bool) -> PageInput: ...
-
-    def close(self) -> None: ...
 
 
 class StructuredSource:
@@ -47,18 +29,9 @@ def open_document(path: Path, kind: DocumentKind, limits: UploadSettings) -> Doc
     """Open and validate; raises the 422 family for encrypted, corrupt, too long or too large documents."""
     if kind.is_office:
         return StructuredSource()
-    if kind is DocumentKind.pdf:
-        from ablage.documents.pdf import PdfSource
-
-        source: DocumentSource = PdfSource(path, limits)
-    else:
-        from ablage.documents.raster import RasterSource
-
-        source = RasterSource(path, limits)
+    source: DocumentSource = PdfSource(path, limits) if kind is DocumentKind.pdf else RasterSource(path, limits)
     if source.page_count > limits.max_pages:
         count = source.page_count
         source.close()
-        from ablage.errors import TooManyPages
-
         raise TooManyPages(f"the document has {count} pages; the limit is {limits.max_pages}")
     return source

@@ -19,11 +19,11 @@ from typing import Any
 from ablage.engines.base import EngineInfo
 from ablage.engines.checkpoints import missing_checkpoint_files
 from ablage.engines.languages import ISO_639_2
-from ablage.engines.tesseract import tessdata_dir
 from ablage.errors import EngineUnavailable, InvalidDocument, ProcessingTimeout
 from ablage.results.layout import group_lines, mark_titles, split_line
 from ablage.results.model import BBox, Block, BlockKind, Line, Page, PageSource
 from ablage.settings import Settings
+from ablage.tessdata import tessdata_dir
 
 # Docling looks for each model in <artifacts>/<org>--<repo>.
 LAYOUT_MODEL = "docling-project--docling-layout-heron"

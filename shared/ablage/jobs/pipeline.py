@@ -9,8 +9,9 @@ from pathlib import Path
 from PIL import Image
 
 from ablage.documents.orientation import upright
+from ablage.documents.pages import DocumentSource
 from ablage.documents.sniff import sniff
-from ablage.documents.source import DocumentSource, open_document
+from ablage.documents.source import open_document
 from ablage.engines.base import DocumentEngine, OcrEngine
 from ablage.errors import ProcessingTimeout
 from ablage.metrics import PAGES

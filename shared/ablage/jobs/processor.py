@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import socket
@@ -30,24 +29,23 @@ from ablage.engines.registry import EngineRegistry
 from ablage.errors import AblageError, EngineFallback
 from ablage.jobs.completion import CompletionWaiters
 from ablage.jobs.pipeline import build_result, recognize_pages
+from ablage.jobs.queue import TransientJobError
 from ablage.metrics import FALLBACKS, JOBS, PAGES, PROCESSING_SECONDS
 from ablage.results.model import OcrResult
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.searchable_pdf import SearchablePdfWriter
+from ablage.results.thumbnail import THUMBNAIL_KEY, render_thumbnail
 from ablage.settings import Settings
 from ablage.storage.base import Area, Storage, StorageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from ablage.jobs.backends import Backends
     from ablage.jobs.fallback import CpuFallback
     from ablage.jobs.routes import ServiceRoute
-    from ablage.runtime import Backends
 
 log = logging.getLogger(__name__)
-
-THUMBNAIL_SIDE = 512
-THUMBNAIL_KEY = "{sha256}/page-1.webp"
 
 
 class JobDeleted(Exception):
@@ -56,10 +54,6 @@ class JobDeleted(Exception):
 
 class JobLost(Exception):
     """Another worker claimed the job (this one was presumed dead); its work is discarded."""
-
-
-class TransientJobError(Exception):
-    """The job could not run for a reason outside the document (database, storage); deliver it again."""
 
 
 # Failures of the service's own parts, not of the document: worth another attempt.
@@ -202,7 +196,7 @@ class JobProcessor:
         def thumbnail_from(number: int, image: Image.Image) -> None:
             nonlocal needs_thumbnail
             if number == 1 and needs_thumbnail:
-                self._storage.put_bytes(Area.thumbnails, thumbnail_key, _thumbnail(image))
+                self._storage.put_bytes(Area.thumbnails, thumbnail_key, render_thumbnail(image))
                 needs_thumbnail = False
 
         with (
@@ -274,7 +268,7 @@ class JobProcessor:
         try:
             first = source.page(1, want_text_layer=False)
             if first.image is not None:
-                self._storage.put_bytes(Area.thumbnails, key, _thumbnail(first.image))
+                self._storage.put_bytes(Area.thumbnails, key, render_thumbnail(first.image))
         finally:
             source.close()
 
@@ -385,11 +379,3 @@ class _Heartbeat:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-def _thumbnail(image: Image.Image) -> bytes:
-    small = image.copy()
-    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    buffer = io.BytesIO()
-    small.save(buffer, format="WEBP", quality=80)
-    return buffer.getvalue()

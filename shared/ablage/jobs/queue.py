@@ -20,6 +20,10 @@ class QueueUnavailable(Exception):
     """The queue cannot take or hand out jobs right now."""
 
 
+class TransientJobError(Exception):
+    """The job could not run for a reason outside the document (database, storage); deliver it again."""
+
+
 class JobQueue(Protocol):
     backend: str
 

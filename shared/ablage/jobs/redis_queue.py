@@ -18,8 +18,7 @@ from dramatiq import Message, Worker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware, Retries, ShutdownNotifications, TimeLimit
 
-from ablage.jobs.processor import TransientJobError
-from ablage.jobs.queue import JobHandler, QueueUnavailable, WarmUp, _WarmCounter, run_warm_up
+from ablage.jobs.queue import JobHandler, QueueUnavailable, TransientJobError, WarmUp, _WarmCounter, run_warm_up
 from ablage.settings import QueueSettings
 
 log = logging.getLogger(__name__)

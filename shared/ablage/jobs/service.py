@@ -29,13 +29,13 @@ from ablage.errors import (
     ResultNotReady,
     UnsupportedMediaType,
 )
+from ablage.jobs.backends import Backends
 from ablage.jobs.options import JobOptions
-from ablage.jobs.processor import THUMBNAIL_KEY
 from ablage.jobs.queue import QueueUnavailable
 from ablage.jobs.routes import ServiceRoute
 from ablage.metrics import JOBS
 from ablage.results.render import ARTIFACTS, ResultFormat
-from ablage.runtime import Backends
+from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from ablage.documents.pdf import PDFIUM_LOCK
+from ablage.pdfium import PDFIUM_LOCK
 from ablage.results.model import Line, Page, Word
 
 _FONT = "Helvetica"

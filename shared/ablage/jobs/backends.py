@@ -1,0 +1,30 @@
+"""The parts jobs run against, built once per process (``ablage.runtime.build_backends``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ablage.engines.registry import EngineRegistry
+from ablage.jobs.completion import CompletionWaiters
+from ablage.jobs.queue import JobQueue
+from ablage.settings import Settings
+from ablage.storage.base import Storage
+
+
+@dataclass
+class Backends:
+    settings: Settings
+    db: Engine
+    sessions: sessionmaker[Session]
+    storage: Storage
+    queue: JobQueue
+    engines: EngineRegistry
+    waiters: CompletionWaiters
+
+    def close(self) -> None:
+        self.queue.stop()
+        self.engines.close()
+        self.db.dispose()
