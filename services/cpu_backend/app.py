@@ -14,5 +14,9 @@ CPU_CONVERTERS = ("docling",)
 CPU_ROUTE = ServiceRoute(name="cpu", prefix="/api/v1/cpu", engines=CPU_ENGINES, converters=CPU_CONVERTERS)
 
 
+def cpu_route(settings: Settings) -> ServiceRoute:
+    return CPU_ROUTE
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_shared_app(settings, [CPU_ROUTE])

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from ablage.cli.db import db_app
 from ablage.cli.evaluate import evaluate_command
 from ablage.cli.models import models_app
+from ablage.cli.services import app_factory
 from ablage.cli.storage import storage_app
 from ablage.cli.worker import worker
 from ablage.documents.selection import parse_pages, select_pages
@@ -36,13 +37,6 @@ class Service(StrEnum):
     gpu = "gpu"
 
 
-_FACTORIES = {
-    Service.embedded: "ablage_services.embedded:create_app",
-    Service.cpu: "ablage_services.cpu_backend.app:create_app",
-    Service.gpu: "ablage_services.gpu_backend.app:create_app",
-}
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
@@ -54,7 +48,7 @@ def serve(
 
     settings = Settings()
     uvicorn.run(
-        _FACTORIES[service],
+        app_factory(service.value),
         factory=True,
         host=host,
         port=port,

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from ablage.jobs.routes import ServiceRoute
+from ablage.cli.services import service_routes
+from ablage.jobs.routes import queue_engines
 from ablage.settings import Settings
 
 
@@ -30,7 +31,8 @@ def worker(
     settings = Settings()
     if not settings.queue.uses_redis:
         raise typer.BadParameter("a separate worker needs REDIS_URL; without it the API runs its own workers")
-    engines, routes = _queue_engines(queue, settings)
+    routes = service_routes(settings)
+    engines = queue_engines(routes, queue.value)
     backends = build_backends(settings)
     processor = JobProcessor.serving(settings, backends, routes, engines)
     stop = threading.Event()
@@ -43,12 +45,3 @@ def worker(
     stop.wait()
     sweeper.stop()
     backends.close()
-
-
-def _queue_engines(queue: QueueName, settings: Settings) -> tuple[tuple[str, ...], list[ServiceRoute]]:
-    # The services own their engine lists; the CLI is where a process is assembled from them.
-    from ablage_services.cpu_backend.app import CPU_ROUTE
-    from ablage_services.gpu_backend.app import gpu_route
-
-    routes = [gpu_route(settings), CPU_ROUTE]
-    return (CPU_ROUTE.candidates() if queue is QueueName.cpu else routes[0].engines), routes

@@ -32,3 +32,10 @@ class ServiceRoute:
 
 def queues_of(routes: Iterable[ServiceRoute]) -> list[str]:
     return sorted({"cpu", *(route.queue for route in routes)})
+
+
+def queue_engines(routes: Iterable[ServiceRoute], queue: str) -> tuple[str, ...]:
+    """The OCR engines whose jobs ``queue`` runs, in the routes' order of preference."""
+    return tuple(
+        dict.fromkeys(name for route in routes for name in route.candidates() if route.queue_for(name) == queue)
+    )
