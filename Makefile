@@ -11,6 +11,7 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 bench:  ## API vs direct-engine throughput, text layer vs OCR
 	scripts/bootstrap dev,cpu,gpu
@@ -30,7 +31,7 @@ accuracy:  ## engine accuracy on the documents with ground truth
 	.venv/bin/python -m bench.accuracy
 
 clean:
-	rm -rf .venv data .pytest_cache .ruff_cache .mypy_cache
+	rm -rf .venv data .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
 lint-deploy:  ## offline validators of docker/, docker-compose.yml, deploy/ and .github/ (tools in .venv-deploy)
 	scripts/deploy-tools
