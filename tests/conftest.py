@@ -23,7 +23,8 @@ from ablage.settings import (
     UploadSettings,
 )
 from ablage.storage.base import Storage
-from ablage.storage.s3 import S3Storage, ensure_buckets
+from ablage.storage.provision import provision_buckets
+from ablage.storage.s3 import S3Storage
 from ablage_services.cpu_backend.app import CPU_ROUTE
 from ablage_services.embedded import create_app
 from asgi_lifespan import LifespanManager
@@ -105,7 +106,7 @@ def make_settings(tmp_path: Path, production_parts: dict[str, Any]) -> Callable[
         if settings.storage.backend is StorageBackend.s3 and not storage:
             storage = build_storage(settings)
             assert isinstance(storage, S3Storage)
-            ensure_buckets(storage)
+            provision_buckets(storage)
         return settings
 
     return build

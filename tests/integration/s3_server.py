@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from ablage.storage.base import Area
-from ablage.storage.s3 import S3Config, S3Storage, ensure_buckets
+from ablage.storage.provision import provision_buckets
+from ablage.storage.s3 import S3Config, S3Storage
 from moto.server import ThreadedMotoServer
 
 # Dummy credentials, so that boto3 neither finds a developer's real ones nor looks for an instance profile.
@@ -48,5 +49,5 @@ def s3_config_for(endpoint: str, **overrides: Any) -> S3Config:
 @pytest.fixture
 def s3_storage(s3_endpoint: str) -> S3Storage:
     storage = S3Storage(s3_config_for(s3_endpoint))
-    ensure_buckets(storage)
+    provision_buckets(storage)
     return storage

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 from ablage.storage.base import Area, StorageError
-from ablage.storage.s3 import Encryption, MiB, S3Storage, ensure_buckets
+from ablage.storage.provision import provision_buckets
+from ablage.storage.s3 import Encryption, MiB, S3Storage
 
 from tests.integration.s3_server import s3_config_for, s3_endpoint, s3_storage
 
@@ -90,7 +91,7 @@ def test_objects_are_encrypted_at_rest(s3_storage: S3Storage, tmp_path: Path) ->
 
 def test_kms_encryption_names_the_key(s3_endpoint: str) -> None:
     storage = S3Storage(s3_config_for(s3_endpoint, encryption=Encryption.kms, kms_key_id="alias/ablage"))
-    ensure_buckets(storage)
+    provision_buckets(storage)
     storage.put_bytes(Area.originals, "abc", b"data")
 
     stored = head(storage, Area.originals, "abc")
@@ -100,7 +101,7 @@ def test_kms_encryption_names_the_key(s3_endpoint: str) -> None:
 
 def test_large_file_goes_up_in_parts_and_comes_back_whole(s3_endpoint: str, tmp_path: Path) -> None:
     storage = S3Storage(s3_config_for(s3_endpoint, multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB))
-    ensure_buckets(storage)
+    provision_buckets(storage)
     source = tmp_path / "large.pdf"
     with source.open("wb") as handle:
         for _ in range(12):
@@ -132,8 +133,8 @@ def test_originals_are_versioned(s3_storage: S3Storage) -> None:
     assert not s3_storage.exists(Area.originals, "abc")
 
 
-def test_ensure_buckets_is_idempotent(s3_storage: S3Storage) -> None:
-    ensure_buckets(s3_storage)
+def test_provisioning_again_keeps_the_storage_usable(s3_storage: S3Storage) -> None:
+    provision_buckets(s3_storage)
     s3_storage.check()
 
 

@@ -1,4 +1,4 @@
-"""``ablage storage``: retention on local storage."""
+"""``ablage storage``: setting storage up, and retention on local storage."""
 
 from __future__ import annotations
 
@@ -9,6 +9,28 @@ import typer
 from ablage.settings import Settings, StorageBackend
 
 storage_app = typer.Typer(help="Stored documents and results.", no_args_is_help=True)
+
+
+@storage_app.command("init")
+def storage_init() -> None:
+    """Create the buckets (versioning, encryption, public access block, retention rules) or the local folders.
+
+    For MinIO, other S3 servers and on-premises installs; on AWS, Terraform creates the buckets. Safe to run again:
+    only what differs from the settings is changed."""
+    from ablage.storage.base import StorageError
+    from ablage.storage.provision import provision_storage
+
+    settings = Settings()
+    try:
+        reports = provision_storage(settings)
+    except (StorageError, OSError) as exc:
+        typer.echo(f"storage init failed: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    for report in reports:
+        typer.echo(str(report))
+    changed = sum(len(report.changes) for report in reports)
+    summary = f"{changed} change{'' if changed == 1 else 's'}" if changed else "nothing to change"
+    typer.echo(f"{settings.storage.backend.value} storage ready: {summary}")
 
 
 @storage_app.command("prune")

@@ -23,6 +23,7 @@ from ablage.storage.base import Area, StorageError
 MiB = 1 << 20
 # HEAD answers have no body, so there a missing key is only its status code.
 _MISSING_KEY = frozenset({"NoSuchKey", "NotFound", "404"})
+MISSING_BUCKET = frozenset({"NoSuchBucket", "NotFound", "404"})
 _MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # SigV4 refuses longer
 _DELETE_BATCH = 1000  # DeleteObjects' limit per request
 # Everything boto3 and s3transfer raise for a failing store; OSError (the local file) passes through.
@@ -169,7 +170,12 @@ class S3Storage:
     def check(self) -> None:
         for area in Area:
             with _translated("head bucket", area):
-                self.client.head_bucket(Bucket=self.bucket(area))
+                try:
+                    self.client.head_bucket(Bucket=self.bucket(area))
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") in MISSING_BUCKET:
+                        raise StorageError(f"S3 bucket for {area} is missing: run `ablage storage init`") from None
+                    raise
 
     def presigned_url(
         self,
@@ -191,27 +197,6 @@ class S3Storage:
             params["ResponseContentType"] = content_type
         with _translated("presign", area, key):
             return str(self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires))
-
-
-def ensure_buckets(storage: S3Storage) -> None:
-    """Create missing buckets and version the originals: for development and tests; in AWS Terraform owns them."""
-    client, region = storage.client, storage.config.region
-    for area in Area:
-        bucket = storage.bucket(area)
-        with _translated("create bucket", area):
-            try:
-                client.head_bucket(Bucket=bucket)
-                continue
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
-                    raise
-            # us-east-1 is the one region that refuses an explicit LocationConstraint.
-            location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-            client.create_bucket(Bucket=bucket, **location)
-    with _translated("enable versioning", Area.originals):
-        client.put_bucket_versioning(
-            Bucket=storage.bucket(Area.originals), VersioningConfiguration={"Status": "Enabled"}
-        )
 
 
 @contextmanager
