@@ -235,8 +235,8 @@ def test_commands_are_commands_of_the_cli() -> None:
         elif command[0] == "worker":
             assert QueueName(command[command.index("--queue") + 1])
         else:
-            assert command[:2] == ["db", "upgrade"], command
-    assert seen == {"serve", "worker", "db"}
+            assert command[:2] in (["db", "upgrade"], ["storage", "init"]), command
+    assert seen == {"serve", "worker", "db", "storage"}
 
 
 def test_images_and_health_checks_use_the_service_port() -> None:
@@ -511,10 +511,12 @@ def test_terraform_retention_is_the_code_retention(storage_locals: dict[str, Any
         assert bucket["retention_days"] == RETENTION_DAYS[Area(area)], area
 
 
-def test_compose_buckets_and_retention_match_the_code() -> None:
-    script = "\n".join(_compose()["services"]["buckets"]["command"])
-    pairs = dict(re.findall(r"([a-z-]+):(\d+)", script.split("for pair in", 1)[1].split(";", 1)[0]))
-    settings = Settings()
-    for area in Area:
-        suffix = settings.bucket(area).removeprefix("ablage-").removesuffix("-dev")
-        assert int(pairs[suffix]) == RETENTION_DAYS[area], area
+def test_compose_sets_up_the_buckets_with_the_cli_before_the_apps_start() -> None:
+    services = _compose()["services"]
+    init = services["storage-init"]
+    assert init["command"] == ["storage", "init"]
+    # The same environment as the apps: the same buckets, endpoint and encryption.
+    assert init["environment"] == services["migrate"]["environment"]
+    for name, spec in _app_services().items():
+        if name not in ("storage-init", "migrate"):
+            assert spec["depends_on"]["storage-init"] == {"condition": "service_completed_successfully"}, name

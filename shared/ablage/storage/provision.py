@@ -150,7 +150,7 @@ class _Bucket:
                 if _code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
                     raise
         rule = {"ApplyServerSideEncryptionByDefault": wanted, "BucketKeyEnabled": True}
-        with self._answer("set encryption of"):
+        with self._answer("set encryption of", unsupported="MinIO encrypts only with a KMS key (MINIO_KMS_SECRET_KEY)"):
             self._client.put_bucket_encryption(Bucket=self.name, ServerSideEncryptionConfiguration={"Rules": [rule]})
         return True
 
@@ -195,7 +195,7 @@ class _Bucket:
         return True
 
     @contextmanager
-    def _answer(self, action: str) -> Iterator[None]:
+    def _answer(self, action: str, unsupported: str = "") -> Iterator[None]:
         """botocore's errors as one line an operator can act on, naming the endpoint, never the secret."""
         endpoint = self._config.endpoint_url or f"AWS S3 ({self._config.region})"
         try:
@@ -212,6 +212,8 @@ class _Bucket:
                 )
             elif code in _DENIED:
                 detail = f"{endpoint} denied access ({code}): the credentials are wrong or may not manage buckets"
+            elif code in _NOT_IMPLEMENTED:
+                detail = f"{endpoint} does not implement it ({code})" + (f"; {unsupported}" if unsupported else "")
             elif code == "BucketAlreadyExists":
                 detail = "the name belongs to another account; choose other names (S3_BUCKET_*)"
             else:
