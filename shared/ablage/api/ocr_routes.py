@@ -148,7 +148,7 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
     def get_result(
         job_id: str,
         state: StateDep,
-        format: ResultFormat = Query(ResultFormat.json),
+        format: ResultFormat = Query(ResultFormat.json, description="the result format; each has its media type"),
         redirect: bool = Query(False, description="answer 307 to a short-lived storage URL where there is one"),
     ) -> Response:
         if redirect:
