@@ -1,4 +1,4 @@
-.PHONY: run test lint bench bench-gpu bench-queue accuracy clean lint-deploy
+.PHONY: run test lint contract bench bench-gpu bench-queue accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -12,6 +12,9 @@ lint:
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	.venv/bin/lint-imports
+
+contract:  ## schemathesis (every check) against the running service and its OpenAPI document
+	scripts/contract
 
 bench:  ## API vs direct-engine throughput, text layer vs OCR
 	scripts/bootstrap dev,cpu,gpu

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 import ablage
 from ablage.api.middleware import MetricsMiddleware
 from ablage.api.ocr_routes import build_ocr_router
+from ablage.api.openapi import install_openapi
 from ablage.api.problems import register_exception_handlers
 from ablage.api.state import AppState
 from ablage.api.system_routes import router as system_router
@@ -80,4 +81,5 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
     app.include_router(system_router)
     for route in routes:
         app.include_router(build_ocr_router(route))
+    install_openapi(app)
     return app

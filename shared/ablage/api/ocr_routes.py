@@ -9,47 +9,63 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from ablage.api.job_view import job_links, job_view
+from ablage.api.job_view import JobAccepted, JobView, job_links, job_view
 from ablage.api.problems import problem_response
+from ablage.api.responses import LOCATION, Responses, problem, problems
 from ablage.api.state import AppState, StateDep
+from ablage.api.system_views import EngineList
+from ablage.api.upload_form import MAX_IDEMPOTENCY_KEY, check_form, request_body
 from ablage.api.uploads import receive_upload
 from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import Submission
+from ablage.results.model import OcrResult
 from ablage.results.render import ARTIFACTS, ResultFormat
 
-_FORM_SCHEMA: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "PDF, PNG, JPEG, TIFF"},
-                        "languages": {"type": "string", "example": "de,en", "description": "ISO 639-1 list"},
-                        "engine": {"type": "string", "example": "auto"},
-                        "pages": {"type": "string", "example": "1-3,5"},
-                        "force_ocr": {"type": "boolean", "default": False},
-                    },
-                }
-            }
+_ACCEPTED: dict[str, Any] = {
+    "model": JobAccepted,
+    "description": "Accepted: poll `Location` for the status",
+    "headers": {
+        "Location": LOCATION,
+        "Idempotent-Replayed": {
+            "description": "present when an earlier request with this Idempotency-Key created the job",
+            "schema": {"type": "string", "enum": ["true"]},
         },
-    }
+    },
 }
+_UPLOAD_PROBLEMS: Responses = problems(400, 413, 415, 500, 503) | problem(
+    422,
+    "An engine, language or page this service cannot provide, an Idempotency-Key used for another request, or "
+    "a document that is encrypted, corrupt, or has too many pages or pixels",
+)
+_JOB_PROBLEMS: Responses = problems(404, 500, 503)
 
 
-_MAX_IDEMPOTENCY_KEY = 255
+def _result_content() -> dict[str, Any]:
+    """Each format's media type (without parameters such as charset) with the schema of its body."""
+    content: dict[str, Any] = {}
+    for fmt, artifact in ARTIFACTS.items():
+        media_type = artifact.media_type.split(";")[0]
+        if fmt is ResultFormat.json:
+            continue  # FastAPI fills it from the model
+        schema: dict[str, Any] = {"type": "string"}
+        if fmt is ResultFormat.pdf:
+            schema["contentMediaType"] = media_type
+        content[media_type] = {"schema": schema}
+    return content
+
+
+_RESULT_CONTENT = _result_content()
 
 
 async def _submit(request: Request, state: AppState, route: ServiceRoute) -> Submission:
     settings = state.settings
     key = request.headers.get("idempotency-key")
-    if key is not None and not 0 < len(key) <= _MAX_IDEMPOTENCY_KEY:
-        raise BadRequest(f"Idempotency-Key must be 1 to {_MAX_IDEMPOTENCY_KEY} characters")
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
     upload, form = await receive_upload(request, settings.upload.max_upload_size, settings.upload_tmp_dir)
     try:
+        check_form(form, route)
         return await anyio.to_thread.run_sync(state.jobs.submit, upload, form, route, key)
     finally:
         upload.path.unlink(missing_ok=True)
@@ -58,26 +74,43 @@ async def _submit(request: Request, state: AppState, route: ServiceRoute) -> Sub
 def _accepted(submission: Submission, prefix: str) -> JSONResponse:
     job = submission.job
     links = job_links(prefix, job.id)
-    body = {
-        "id": job.id,
-        "status": job.status,
-        "links": links,
-        "deduplicated": {"original": submission.reused_original, "result": submission.reused_result},
-    }
-    headers = {"Location": links["self"]}
+    body = JobAccepted.model_validate(
+        {
+            "id": job.id,
+            "status": job.status,
+            "links": links,
+            "deduplicated": {"original": submission.reused_original, "result": submission.reused_result},
+        }
+    )
+    headers = {"Location": links.self}
     if submission.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(body, status_code=202, headers=headers)
+    return JSONResponse(body.model_dump(mode="json"), status_code=202, headers=headers)
 
 
 def build_ocr_router(route: ServiceRoute) -> APIRouter:
     router = APIRouter(prefix=route.prefix, tags=[route.name])
 
-    @router.post("/jobs", status_code=202, openapi_extra=_FORM_SCHEMA, summary="Submit a document")
+    @router.post(
+        "/jobs",
+        status_code=202,
+        openapi_extra=request_body(route),
+        summary="Submit a document",
+        responses={202: _ACCEPTED, **_UPLOAD_PROBLEMS},
+    )
     async def submit_job(request: Request, state: StateDep) -> JSONResponse:
         return _accepted(await _submit(request, state, route), route.prefix)
 
-    @router.post("", openapi_extra=_FORM_SCHEMA, summary="OCR a document and wait for the result")
+    @router.post(
+        "",
+        openapi_extra=request_body(route),
+        summary="OCR a document and wait for the result",
+        responses={
+            200: {"model": OcrResult, "description": "The result", "headers": {"Location": LOCATION}},
+            202: _ACCEPTED | {"description": "Still running after SYNC_TIMEOUT: poll `Location`"},
+            **_UPLOAD_PROBLEMS,
+        },
+    )
     async def recognize(request: Request, state: StateDep) -> Response:
         submission = await _submit(request, state, route)
         job_id = submission.job.id
@@ -92,20 +125,30 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
         if not job.finished:
             return _accepted(submission, route.prefix)
         if job.error is not None:
-            return problem_response(job.error | {"instance": job_links(route.prefix, job_id)["self"]})
+            return problem_response(job.error | {"instance": job_links(route.prefix, job_id).self})
         body = await anyio.to_thread.run_sync(state.jobs.result, job_id, ResultFormat.json)
-        headers = {"Location": job_links(route.prefix, job_id)["self"]}
+        headers = {"Location": job_links(route.prefix, job_id).self}
         return Response(body, media_type="application/json", headers=headers)
 
-    @router.get("/jobs/{job_id}", summary="Job status")
-    def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
+    @router.get("/jobs/{job_id}", summary="Job status", response_model_exclude_unset=True, responses=_JOB_PROBLEMS)
+    def get_job(job_id: str, state: StateDep) -> JobView:
         return job_view(state.jobs.get(job_id), route.prefix)
 
-    @router.get("/jobs/{job_id}/result", summary="Job result")
+    @router.get(
+        "/jobs/{job_id}/result",
+        summary="Job result",
+        responses={
+            200: {"model": OcrResult, "description": "The result in the requested format", "content": _RESULT_CONTENT},
+            307: {"description": "A short-lived storage URL for the result", "headers": {"Location": LOCATION}},
+            **_JOB_PROBLEMS,
+            **problems(400, 409, 410),
+            **problem(422, "A searchable PDF asked of an office document"),
+        },
+    )
     def get_result(
         job_id: str,
         state: StateDep,
-        format: ResultFormat = Query(ResultFormat.json),
+        format: ResultFormat = Query(ResultFormat.json, description="the result format; each has its media type"),
         redirect: bool = Query(False, description="answer 307 to a short-lived storage URL where there is one"),
     ) -> Response:
         if redirect:
@@ -115,16 +158,31 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
         body = state.jobs.result(job_id, format)
         return Response(body, media_type=ARTIFACTS[format].media_type)
 
-    @router.get("/jobs/{job_id}/thumbnail", summary="WebP thumbnail of page 1")
+    @router.get(
+        "/jobs/{job_id}/thumbnail",
+        summary="WebP thumbnail of page 1",
+        response_class=Response,
+        responses={
+            200: {"description": "The thumbnail", "content": {"image/webp": {"schema": {"type": "string"}}}},
+            **_JOB_PROBLEMS,
+            **problem(409, "The thumbnail is made when the job starts"),
+        },
+    )
     def get_thumbnail(job_id: str, state: StateDep) -> Response:
         return Response(state.jobs.thumbnail(job_id), media_type="image/webp")
 
-    @router.delete("/jobs/{job_id}", status_code=204, summary="Delete a job and its stored artifacts")
+    @router.delete(
+        "/jobs/{job_id}",
+        status_code=204,
+        summary="Delete a job and its stored artifacts",
+        response_class=Response,
+        responses=_JOB_PROBLEMS,
+    )
     def delete_job(job_id: str, state: StateDep) -> Response:
         state.jobs.delete(job_id)
         return Response(status_code=204)
 
-    @router.get("/engines", summary="Engines offered here")
+    @router.get("/engines", summary="Engines offered here", response_model=EngineList, responses=problems(500))
     def engines(state: StateDep) -> dict[str, Any]:
         return {
             "engines": [

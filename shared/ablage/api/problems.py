@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ablage.errors import AblageError, Backpressure, DependencyUnavailable
 from ablage.storage.base import StorageError
@@ -18,14 +20,54 @@ from ablage.storage.base import StorageError
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+DEFAULT_RETRY_AFTER = 30
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details. Members beyond the five standard ones are extensions (e.g. ``detected``,
+    ``job_error``) and are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field("about:blank", description="a URI reference naming the kind of problem")
+    title: str = Field(description="a short summary of the kind of problem")
+    status: int = Field(ge=100, le=599, description="the HTTP status code")
+    detail: str | None = Field(None, description="what went wrong in this occurrence")
+    instance: str | None = Field(None, description="the path of the request (or job) it concerns")
+
+
+class InvalidField(BaseModel):
+    loc: list[str | int] = Field(description="where: the part of the request, then the field")
+    msg: str
+
+
+class ValidationProblem(Problem):
+    """A 400 problem; when FastAPI's request validation refused the request, ``errors`` names each field."""
+
+    errors: list[InvalidField] | None = None
 
 
 def problem_response(problem: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(problem, status_code=int(problem["status"]), media_type=PROBLEM_JSON, headers=headers)
+    status = int(problem["status"])
+    if status == 503 and not (headers and "Retry-After" in headers):
+        # Every 503 tells the client when to come back, whichever path produced it.
+        headers = (headers or {}) | {"Retry-After": str(DEFAULT_RETRY_AFTER)}
+    return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _generic(status: int, detail: str) -> dict[str, Any]:
     return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+
+
+def _allowed_methods(request: Request) -> str:
+    """Starlette's 405 names the methods of the first route on the path only; a path served by several routes
+    (GET and DELETE on a job) answers with all of them."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 def register_exception_handlers(app: FastAPI) -> None:
@@ -33,8 +75,6 @@ def register_exception_handlers(app: FastAPI) -> None:
     async def _ablage(request: Request, exc: AblageError) -> JSONResponse:
         problem = exc.problem() | {"instance": request.url.path}
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Backpressure) else None
-        if exc.status == 503 and headers is None:
-            headers = {"Retry-After": "30"}
         return problem_response(problem, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -46,7 +86,10 @@ def register_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return problem_response(_generic(exc.status_code, detail), dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem_response(_generic(exc.status_code, detail), headers)
 
     async def _dependency(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: backing service unavailable: %s", request.method, request.url.path, type(exc).__name__)

@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from ablage.api.responses import problems
 from ablage.api.state import StateDep
+from ablage.api.system_views import Health, Readiness
 from ablage.db.session import ping
 from ablage.jobs.queue import QueueUnavailable
 from ablage.jobs.routes import queues_of
@@ -20,12 +22,19 @@ from ablage.storage.base import StorageError
 router = APIRouter(tags=["system"])
 
 
-@router.get("/health", summary="Liveness: answers while the process lives")
+@router.get("/health", summary="Liveness: answers while the process lives", response_model=Health)
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", summary="Readiness: database, storage, queue and engines")
+@router.get(
+    "/ready",
+    summary="Readiness: database, storage, queue and engines",
+    responses={
+        200: {"model": Readiness, "description": "Ready"},
+        503: {"model": Readiness, "description": "Not ready: the checks say which part is not usable"},
+    },
+)
 def ready(state: StateDep) -> JSONResponse:
     checks: dict[str, Any] = {}
     backends = state.backends
@@ -70,7 +79,18 @@ def ready(state: StateDep) -> JSONResponse:
     return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **problems(500),
+    },
+)
 def metrics(state: StateDep) -> Response:
     # The database, not Redis, knows what waits: it is the record, and every replica sees the same.
     with contextlib.suppress(OperationalError, InterfaceError):

@@ -17,8 +17,6 @@ from ablage.jobs.service import SubmitForm, Upload
 
 FORM_FIELDS = ("languages", "engine", "pages", "force_ocr")
 _MAX_FIELD_BYTES = 4096
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 class _HashingFileTarget(BaseTarget):
@@ -50,10 +48,11 @@ class _HashingFileTarget(BaseTarget):
 
 
 def _parse_bool(name: str, raw: str) -> bool:
+    # The OpenAPI document calls it a boolean, so only a boolean's spelling is one (1, yes and on are not).
     value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
+    if value in ("true", "false"):
+        return value == "true"
+    if not value:
         return False
     raise BadRequest(f"{name}: {raw!r} is not a boolean (true/false)")
 

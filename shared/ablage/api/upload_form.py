@@ -1,0 +1,83 @@
+"""The upload form as the OpenAPI document states it, and the check that holds each field to that statement,
+so a form the schema allows passes the syntax check and one it does not is refused with 400."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ablage.errors import BadRequest, InvalidOption
+from ablage.jobs.routes import ServiceRoute
+from ablage.jobs.service import SubmitForm
+
+MAX_FIELD_LENGTH = 4096
+_CODE = "[A-Za-z]{2,3}"
+_PAGE = "[1-9][0-9]*"
+_SPAN = f"{_PAGE} *(- *{_PAGE} *)?"
+# ASCII classes only: the same text means the same in Python's re and in JSON Schema's ECMA-262 patterns.
+LANGUAGES_PATTERN = f"^ *({_CODE} *(, *{_CODE} *)*)?$"
+PAGES_PATTERN = f"^ *({_SPAN}(, *{_SPAN})*)?$"
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def engine_choices(route: ServiceRoute) -> list[str]:
+    return ["auto", *route.offered()]
+
+
+def request_body(route: ServiceRoute) -> dict[str, Any]:
+    """``openapi_extra`` for an upload operation at ``route``."""
+    text = {"type": "string", "maxLength": MAX_FIELD_LENGTH}
+    return {
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "retries with the same key return the job of the first request",
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "PDF, PNG, JPEG, TIFF (others where ALLOWED_EXTENSIONS lists them); "
+                                "the type is decided by content, not by name",
+                            },
+                            "languages": text
+                            | {
+                                "pattern": LANGUAGES_PATTERN,
+                                "example": "de,en",
+                                "description": "ISO 639-1 list; default LANGUAGES",
+                            },
+                            "engine": {"type": "string", "enum": engine_choices(route), "default": "auto"},
+                            "pages": text
+                            | {"pattern": PAGES_PATTERN, "example": "1", "description": "1-based pages, e.g. 1-3,5"},
+                            "force_ocr": {
+                                "type": "boolean",
+                                "default": False,
+                                "description": "OCR pages even where they have a text layer",
+                            },
+                        },
+                    }
+                }
+            },
+        },
+    }
+
+
+def check_form(form: SubmitForm, route: ServiceRoute) -> None:
+    if form.languages is not None and not re.fullmatch(LANGUAGES_PATTERN, form.languages):
+        raise BadRequest(f"languages: {form.languages!r} is not a comma list of ISO 639-1 codes")
+    if form.pages is not None and not re.fullmatch(PAGES_PATTERN, form.pages):
+        raise BadRequest(f"pages: {form.pages!r} is not a list of page numbers and ranges like 1-3,5")
+    if form.engine is not None and form.engine not in engine_choices(route):
+        offered = ", ".join(engine_choices(route))
+        raise InvalidOption(f"engine {form.engine!r} is not offered at {route.prefix}; choose one of {offered}")
