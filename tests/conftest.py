@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.runtime import build_storage
 from ablage.settings import (
     DatabaseSettings,
@@ -46,10 +46,8 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def auto_engine() -> str:
     """The engine ``auto`` picks at /api/v1/cpu in this install: RapidOCR with the cpu extra, else Tesseract."""
-    registry = EngineRegistry(Settings())
-    engine = next(name for name in CPU_ROUTE.engines if registry.is_available(name))
-    registry.close()
-    return engine
+    with EngineSupervisor.running(Settings(), CPU_ROUTE.engines) as engines:
+        return next(name for name in CPU_ROUTE.engines if engines.wait(name, 120).available)
 
 
 @pytest.fixture(params=["embedded", pytest.param("production", marks=pytest.mark.integration)])

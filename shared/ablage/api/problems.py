@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ablage.errors import AblageError, Backpressure, DependencyUnavailable
+from ablage.errors import AblageError, DependencyUnavailable
 from ablage.storage.base import StorageError
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,10 @@ def register_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(AblageError)
     async def _ablage(request: Request, exc: AblageError) -> JSONResponse:
         problem = exc.problem() | {"instance": request.url.path}
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Backpressure) else None
-        if exc.status == 503 and headers is None:
+        headers = None
+        if exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
+        elif exc.status == 503:
             headers = {"Retry-After": "30"}
         return problem_response(problem, headers)
 

@@ -32,10 +32,15 @@ def worker(
         raise typer.BadParameter("a separate worker needs REDIS_URL; without it the API runs its own workers")
     engines, routes = _queue_engines(queue, settings)
     backends = build_backends(settings)
-    processor = JobProcessor.serving(settings, backends, routes, engines)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # A GPU worker loads the CPU engines too: it hands a job on by what is usable there. A CPU worker never
+    # loads the GPU model.
+    cpu_route = routes[1]
+    backends.engines.start(cpu_route.offered() if queue is QueueName.cpu else routes[0].offered())
+    backends.engines.wait_started(settings.ocr.engine_start_wait)
+    processor = JobProcessor.serving(settings, backends, routes, engines)
     backends.queue.start_workers(processor, [queue.value], threads or settings.ocr.workers, processor.warm_up)
     sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
     sweeper.start()
@@ -50,5 +55,8 @@ def _queue_engines(queue: QueueName, settings: Settings) -> tuple[tuple[str, ...
     from ablage_services.cpu_backend.app import CPU_ROUTE
     from ablage_services.gpu_backend.app import gpu_route
 
-    routes = [gpu_route(settings), CPU_ROUTE]
-    return (CPU_ROUTE.candidates() if queue is QueueName.cpu else routes[0].engines), routes
+    from ablage.engines.registry import plugin_engines
+
+    plugins = plugin_engines(settings)
+    routes = [gpu_route(settings).with_plugins(plugins), CPU_ROUTE.with_plugins(plugins)]
+    return (routes[1].candidates() if queue is QueueName.cpu else routes[0].engines), routes

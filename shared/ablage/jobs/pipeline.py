@@ -11,7 +11,7 @@ from PIL import Image
 from ablage.documents.orientation import upright
 from ablage.documents.sniff import sniff
 from ablage.documents.source import DocumentSource, open_document
-from ablage.engines.base import DocumentEngine, OcrEngine
+from ablage.engines.base import Engine, PageEngine
 from ablage.errors import ProcessingTimeout
 from ablage.metrics import PAGES
 from ablage.results.markdown import render_markdown
@@ -27,7 +27,7 @@ ImageCallback = Callable[[int, Image.Image], None]
 def recognize_pages(
     source: DocumentSource,
     pages: Sequence[int],
-    engine: OcrEngine,
+    engine: PageEngine,
     *,
     languages: Sequence[str],
     force_ocr: bool,
@@ -80,7 +80,7 @@ def recognize_pages(
 
 def ocr_file(
     path: Path,
-    engine: OcrEngine,
+    engine: PageEngine,
     upload: UploadSettings,
     *,
     languages: Sequence[str],
@@ -104,9 +104,7 @@ def ocr_file(
         source.close()
 
 
-def build_result(
-    result_id: str, engine: OcrEngine | DocumentEngine, languages: Sequence[str], pages: list[Page]
-) -> OcrResult:
+def build_result(result_id: str, engine: Engine, languages: Sequence[str], pages: list[Page]) -> OcrResult:
     info = engine.info()
     return OcrResult(
         id=result_id,
