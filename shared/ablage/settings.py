@@ -78,7 +78,8 @@ class OcrSettings(_Env):
     onnx_threads: int = Field(1, gt=0, description="onnxruntime threads per inference (RapidOCR)")
     model_name: str | None = None
     enabled_engines: CommaList = Field(
-        default_factory=lambda: ["tesseract", "rapidocr"],
+        # RapidOCR first: it scored better than Tesseract on every document group measured (README, Engines).
+        default_factory=lambda: ["rapidocr", "tesseract"],
         description="engines this process may load; Surya and Docling import torch, so they are opt-in",
     )
     engine_retry_initial: float = Field(
