@@ -172,3 +172,14 @@ async def test_an_enabled_engine_nobody_installed_shows_in_ready(client_for: Cli
         assert engines["no-such-engine"]["state"] == "not_installed"
         refused = await submit(client, PAGE, filename="page.png", engine="no-such-engine")
         assert refused.status_code == 503 and "not installed" in refused.json()["detail"]
+
+
+@pytest.mark.anyio
+async def test_auto_without_a_ready_engine_says_when_to_retry(client_for: ClientFactory, fake_engines: None) -> None:
+    Flaky.failures_left = 1_000
+    ocr = {"enabled_engines": ["flaky"], "engine_retry_initial": 40, "engine_retry_max": 60}
+    async with client_for(ocr=ocr) as client:
+        assert (await client.get("/ready")).status_code == 503
+        refused = await submit(client, PAGE, filename="page.png")
+        assert refused.status_code == 503 and "no OCR engine is available" in refused.json()["detail"]
+        assert 30 <= int(refused.headers["retry-after"]) <= 40

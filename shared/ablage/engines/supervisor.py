@@ -69,13 +69,19 @@ class EngineStatus:
     def languages(self) -> list[str]:
         return list(self.info.languages) if self.info is not None and self.available else []
 
+    def next_attempt_in(self, retry_initial: float) -> float | None:
+        """Seconds until this engine may be ready: its next attempt, or the first back-off while it loads."""
+        if self.state is EngineState.loading:
+            return retry_initial
+        return self.retry_in
+
     def unavailable(self, retry_initial: float) -> EngineUnavailable:
         """The problem for a request that needs this engine now."""
         name = repr(self.name)
         if self.state is EngineState.not_installed:
             return EngineNotInstalled(f"engine {name} is not installed here: {self.reason}")
         if self.state is EngineState.not_enabled:
-            return EngineUnavailable(f"engine {name} is not enabled here (ENABLED_ENGINES): {self.reason}")
+            return EngineUnavailable(f"engine {name} is not enabled here: {self.reason}")
         if self.state is EngineState.loading:
             why = f"; its last attempt failed: {self.reason}" if self.reason else ""
             return EngineUnavailable(f"engine {name} is still loading{why}", retry_after=math.ceil(retry_initial))

@@ -99,7 +99,9 @@ class JobService:
             statuses = [self._engines.status(c) for c in route.candidates()]
             available = [s for s in statuses if s.available and s.reads is EngineInput.pages]
             if not available:
-                retry = min((s.retry_in for s in statuses if s.retry_in is not None), default=None)
+                initial = self._engines.backoff.initial
+                soonest = (s.next_attempt_in(initial) for s in statuses)
+                retry = min((seconds for seconds in soonest if seconds is not None), default=None)
                 raise EngineUnavailable(
                     f"no OCR engine is available at {route.prefix}",
                     retry_after=max(1, math.ceil(retry)) if retry is not None else None,
