@@ -6,8 +6,8 @@ Starts ``ablage serve`` on a free loopback port with a temporary DATA_DIR and EN
 Surya's detector folder is present, and SURYA_INFERENCE_URL points at a loopback port that either accepts
 connections and never answers (``silent``, the default: every load attempt waits out the full probe timeout) or
 refuses them (``closed``). The back-off is held at 0.5–1 s so that attempts keep running throughout. Then it
-calls ``/ready`` and ``/health`` alternately, one request at a time, and prints p50/p95/p99 of each and their
-ratio, taken in the same run. The target is ``/ready`` p99 < 50 ms.
+calls ``/ready`` and ``/health`` alternately, one request at a time, and prints p50/p95/p99 and the slowest of
+each, and the ratio of their p99s, taken in the same run. The target is ``/ready`` p99 < 50 ms.
 """
 
 from __future__ import annotations
@@ -124,15 +124,18 @@ def surya_state(base: str) -> dict[str, object]:
 
 def report(timings: dict[str, list[float]], before: dict[str, object], after: dict[str, object]) -> str:
     health_p = {p: percentile(timings["/health"], p) for p in (50, 95, 99)}
-    lines = [f"{'endpoint':<10}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p99 / health':>14}"]
+    lines = [f"{'endpoint':<10}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p99 / health':>14}"]
     for path, samples in timings.items():
         p = {q: percentile(samples, q) for q in (50, 95, 99)}
         ratio = p[99] / health_p[99] if health_p[99] else float("nan")
-        lines.append(f"{path:<10}{len(samples):>9}{p[50]:>9.2f}{p[95]:>9.2f}{p[99]:>9.2f}{ratio:>13.2f}x")
+        lines.append(
+            f"{path:<10}{len(samples):>9}{p[50]:>9.2f}{p[95]:>9.2f}{p[99]:>9.2f}{max(samples):>9.2f}{ratio:>13.2f}x"
+        )
     ready_p99 = percentile(timings["/ready"], 99)
     attempts = int(str(after.get("failures", 0))) - int(str(before.get("failures", 0)))
     lines.append(
-        f"surya: {after['state']} ({after.get('detail')}); {attempts} more failed load attempt(s) during the run"
+        f"surya: {after.get('state', 'unavailable')} ({after.get('detail')}); "
+        f"{attempts} more failed load attempt(s) during the run"
     )
     verdict = "met" if ready_p99 < TARGET_P99_MS else "NOT met"
     lines.append(f"target /ready p99 < {TARGET_P99_MS:.0f} ms: {verdict} ({ready_p99:.2f} ms)")

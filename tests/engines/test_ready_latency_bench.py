@@ -20,7 +20,9 @@ def test_the_bench_reports_both_endpoints_and_the_failing_engine() -> None:
         check=True,
     ).stdout
     lines = out.splitlines()
-    assert lines[0].split() == ["endpoint", "requests", "p50", "ms", "p95", "ms", "p99", "ms", "p99", "/", "health"]
+    assert lines[0].split() == [
+        *("endpoint", "requests", "p50", "ms", "p95", "ms", "p99", "ms", "max", "ms", "p99", "/", "health")
+    ]
     assert [line.split()[:2] for line in lines[1:3]] == [["/health", "5"], ["/ready", "5"]]
     # Between two attempts it is failed, during one loading; either way with the reason of its last failure.
     assert lines[3].startswith(("surya: failed (", "surya: loading (")) and "does not answer /health" in lines[3]

@@ -203,3 +203,5 @@ def test_close_stops_the_threads_and_closes_the_engines(supervisor_for: type[Eng
     time.sleep(0.1)
     assert len(Flaky.attempts) == attempts
     assert engine.closed  # type: ignore[attr-defined]
+    with pytest.raises(EngineUnavailable, match="closed"):
+        supervisor.get("background")

@@ -213,7 +213,8 @@ class EngineSupervisor:
             raise status.unavailable(self.backoff.initial)
         with self._changed:
             engine = self._slots[name].engine
-        assert engine is not None
+        if engine is None:
+            raise EngineUnavailable(f"engine {name!r} has been closed: the process is stopping")
         return engine
 
     def pages(self, name: str) -> PageEngine:
