@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from ablage.engines.supervisor import EngineState
@@ -25,6 +27,8 @@ def models_check() -> None:
     # Check every engine, enabled or not, so an operator sees what enabling one would need. They load in
     # parallel; "ok" for a GPU engine means its weights loaded and it ran a warm-up page.
     everything = settings.ocr.model_copy(update={"enabled_engines": names})
+    # Each engine's state is printed below; the supervisor's warnings would say the same twice.
+    logging.getLogger("ablage.engines.supervisor").setLevel(logging.ERROR)
     usable = 0
     with EngineSupervisor.running(settings.model_copy(update={"ocr": everything}), names) as engines:
         for name in names:
