@@ -1,4 +1,4 @@
-.PHONY: run test lint contract bench bench-gpu bench-queue accuracy clean lint-deploy
+.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -28,6 +28,10 @@ bench-queue:  ## jobs/s and p95 latency: API + 2 workers on PostgreSQL/Redis vs 
 	scripts/bootstrap dev,cpu,gpu
 	scripts/services
 	.venv/bin/python -m bench.queue
+
+bench-ready:  ## /ready vs /health latency (p50/p95/p99) while an engine keeps failing to load
+	scripts/bootstrap dev,cpu,gpu
+	.venv/bin/python -m bench.ready_latency
 
 accuracy:  ## engine accuracy on the documents with ground truth
 	scripts/bootstrap dev,cpu,gpu

@@ -20,8 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ablage.engines.base import DocumentEngine
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.base import EngineInput, document_engine
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.errors import EngineUnavailable
 from ablage.jobs.pipeline import ocr_file
 from ablage.settings import OcrSettings, Settings
@@ -33,20 +33,23 @@ def _measure(engine_name: str, cores: int) -> dict[str, object]:
     os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cores])
     ocr = OcrSettings(workers=cores, onnx_threads=1, torch_threads=1, enabled_engines=[engine_name])
     settings = Settings(ocr=ocr)
-    registry = EngineRegistry(settings)
+    registry = EngineSupervisor(settings)
+    registry.start([engine_name])
+    registry.wait(engine_name, 600)
     try:
         engine = registry.get(engine_name)
     except EngineUnavailable as exc:
+        registry.close()
         return {"engine": engine_name, "cores": cores, "skipped": exc.detail}
-    if isinstance(engine, DocumentEngine):
+    if engine.reads is EngineInput.documents:
         paths, count = [BORN_DIGITAL] * 6, 0
+        converter = document_engine(engine)
 
         def one(path: Path) -> int:
-            assert isinstance(engine, DocumentEngine)
-            return len(engine.convert(path, "pdf", pages=[1, 2, 3], languages=["de"], timeout=600))
+            return len(converter.convert(path, "pdf", pages=[1, 2, 3], languages=["de"], timeout=600))
     else:
         paths = PAGES
-        ocr_engine = registry.ocr(engine_name)
+        ocr_engine = registry.pages(engine_name)
 
         def one(path: Path) -> int:
             return len(

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 from ablage.documents.sniff import sniff
 from ablage.documents.source import open_document
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.jobs.pipeline import recognize_pages
 from ablage.settings import Settings
 
@@ -45,7 +45,10 @@ BORN_DIGITAL = DATA / "robustness" / "zugferd_EN16931_Elektron.pdf"
 def direct(paths: list[Path], workers: int, engine_name: str, force_ocr: bool = True) -> float:
     """Pages per second through the same page pipeline the workers run, without HTTP, DB or storage."""
     settings = Settings()
-    engine = EngineRegistry(settings).ocr(engine_name)
+    engines = EngineSupervisor(settings)
+    engines.start([engine_name])
+    engines.wait(engine_name, 600)
+    engine = engines.pages(engine_name)
 
     def one(path: Path) -> int:
         source = open_document(path, sniff(path), settings.upload)

@@ -10,8 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from ablage.engines.registry import EngineRegistry
-from ablage.runtime import build_storage
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.settings import (
     DatabaseSettings,
     OcrSettings,
@@ -23,6 +22,7 @@ from ablage.settings import (
     UploadSettings,
 )
 from ablage.storage.base import Storage
+from ablage.storage.build import build_storage
 from ablage.storage.provision import provision_buckets
 from ablage.storage.s3 import S3Storage
 from ablage_services.cpu_backend.app import CPU_ROUTE
@@ -47,10 +47,8 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def auto_engine() -> str:
     """The engine ``auto`` picks at /api/v1/cpu in this install: RapidOCR with the cpu extra, else Tesseract."""
-    registry = EngineRegistry(Settings())
-    engine = next(name for name in CPU_ROUTE.engines if registry.is_available(name))
-    registry.close()
-    return engine
+    with EngineSupervisor.running(Settings(), CPU_ROUTE.engines) as engines:
+        return next(name for name in CPU_ROUTE.engines if engines.wait(name, 120).available)
 
 
 @pytest.fixture(params=["embedded", pytest.param("production", marks=pytest.mark.integration)])

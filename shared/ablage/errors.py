@@ -9,6 +9,8 @@ class AblageError(Exception):
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal error"
+    retry_after: int | None = None
+    """Seconds after which a retry may succeed; sent as ``Retry-After``."""
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -113,6 +115,14 @@ class EngineUnavailable(AblageError):
     status = 503
     slug = "engine-unavailable"
     title = "OCR engine unavailable"
+
+    def __init__(self, detail: str, retry_after: int | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
+class EngineNotInstalled(EngineUnavailable):
+    """The engine's libraries are missing from this install: trying again cannot help."""
 
 
 class EngineFallback(AblageError):

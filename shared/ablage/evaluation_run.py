@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.evaluation import DocumentScore, cer, document_group, score_fields, word_f1
 from ablage.jobs.pipeline import ocr_file
 from ablage.settings import Settings
@@ -44,43 +44,40 @@ def _ground_truth(path: Path) -> tuple[str | None, dict[str, object] | None]:
 def evaluate(
     corpus: Path,
     engine_names: Iterable[str],
+    engines: EngineSupervisor,
     settings: Settings,
     languages: list[str],
     on_document: Callable[[DocumentScore], None] | None = None,
 ) -> list[DocumentScore]:
-    registry = EngineRegistry(settings)
     scores: list[DocumentScore] = []
-    try:
-        for engine_name in engine_names:
-            engine = registry.ocr(engine_name)
-            for path in corpus_documents(corpus):
-                truth, fields = _ground_truth(path)
-                started = time.perf_counter()
-                pages = ocr_file(
-                    path,
-                    engine,
-                    settings.upload,
-                    languages=languages,
-                    detect_orientation=settings.ocr.detect_orientation,
-                    timeout=settings.ocr.processing_timeout,
-                )
-                seconds = time.perf_counter() - started
-                text = "\n".join(line.text for page in pages for line in page.lines())
-                found, total = score_fields(text, fields) if fields else (None, None)
-                score = DocumentScore(
-                    engine=engine_name,
-                    document=path.name,
-                    group=document_group(path.name),
-                    pages=len(pages),
-                    seconds=round(seconds / max(1, len(pages)), 3),
-                    cer=round(cer(text, truth), 4) if truth is not None else None,
-                    word_f1=word_f1(text, truth).f1 if truth is not None else None,
-                    fields_found=found,
-                    fields_total=total,
-                )
-                scores.append(score)
-                if on_document is not None:
-                    on_document(score)
-    finally:
-        registry.close()
+    for engine_name in engine_names:
+        engine = engines.pages(engine_name)
+        for path in corpus_documents(corpus):
+            truth, fields = _ground_truth(path)
+            started = time.perf_counter()
+            pages = ocr_file(
+                path,
+                engine,
+                settings.upload,
+                languages=languages,
+                detect_orientation=settings.ocr.detect_orientation,
+                timeout=settings.ocr.processing_timeout,
+            )
+            seconds = time.perf_counter() - started
+            text = "\n".join(line.text for page in pages for line in page.lines())
+            found, total = score_fields(text, fields) if fields else (None, None)
+            score = DocumentScore(
+                engine=engine_name,
+                document=path.name,
+                group=document_group(path.name),
+                pages=len(pages),
+                seconds=round(seconds / max(1, len(pages)), 3),
+                cer=round(cer(text, truth), 4) if truth is not None else None,
+                word_f1=word_f1(text, truth).f1 if truth is not None else None,
+                fields_found=found,
+                fields_total=total,
+            )
+            scores.append(score)
+            if on_document is not None:
+                on_document(score)
     return scores

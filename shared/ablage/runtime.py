@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ablage.db.migrate import ensure_migrated
 from ablage.db.session import make_engine, make_sessionmaker
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.jobs.backends import Backends
 from ablage.jobs.completion import CompletionWaiters
 from ablage.jobs.queue import InProcessQueue, JobQueue
@@ -48,4 +48,4 @@ def build_backends(settings: Settings) -> Backends:
     publish = getattr(queue, "publish_completion", None)
     if publish is not None:
         waiters.attach_publisher(publish)
-    return Backends(settings, db, sessions, storage, queue, EngineRegistry(settings), waiters)
+    return Backends(settings, db, sessions, storage, queue, EngineSupervisor(settings), waiters)

@@ -24,6 +24,8 @@ async def test_queued_job_survives_a_restart(make_settings, tmp_path: Path) -> N
     settings = make_settings()
     # Workers are never started: the process "dies" after accepting the upload.
     backends = build_backends(settings)
+    backends.engines.start(CPU_ROUTE.offered())
+    assert backends.engines.wait_started(120)
     service = JobService(backends)
     source = DOCUMENTS / "mixed_tesseract_phototest.tif"
     upload_path = tmp_path / "upload"

@@ -44,7 +44,7 @@ def build_tiny_detector(model_dir: Path) -> Path:
 
 def _full_page_html(image: Image.Image) -> str:
     import tesserocr
-    from ablage.engines.tesseract import tessdata_dir
+    from ablage.tessdata import tessdata_dir
     from tesserocr import RIL
 
     width, height = image.size

@@ -76,7 +76,7 @@ def test_docx_headings_and_tables(engine: DoclingEngine, tmp_path: Path) -> None
 
 
 def test_images_need_the_layout_models(engine: DoclingEngine, tmp_path: Path) -> None:
-    assert not engine.reads("png") and engine.reads("pdf") and engine.reads("xlsx")
+    assert not engine.accepts("png") and engine.accepts("pdf") and engine.accepts("xlsx")
     with pytest.raises(EngineUnavailable, match="DOCLING_ARTIFACTS_PATH") as failure:
         DoclingEngine(Settings(ocr=OcrSettings(docling_artifacts_path=tmp_path)))
     assert str(tmp_path / "docling-project--docling-layout-heron" / "preprocessor_config.json") in failure.value.detail

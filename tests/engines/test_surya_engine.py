@@ -87,19 +87,25 @@ def test_missing_parts_fail_fast_and_name_them(
     assert expected in failure.value.detail
 
 
-def test_engine_is_tried_again_once_its_server_is_up(surya_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ablage.engines import registry as registry_module
-    from ablage.engines.registry import EngineRegistry
+def test_engine_is_tried_again_once_its_server_is_up(surya_model_dir: Path) -> None:
+    from ablage.engines.supervisor import EngineState, EngineSupervisor
 
     port = _closed_port()
-    registry = EngineRegistry(surya_settings(surya_model_dir, f"http://127.0.0.1:{port}/v1"))
-    assert not registry.is_available("surya")
-    with RecognitionServer(port=port):
-        # Within the retry interval the failure is remembered, so a page does not pay for a probe each time.
-        assert not registry.is_available("surya")
-        monkeypatch.setattr(registry_module, "RETRY_AFTER", 0.0)
-        assert registry.is_available("surya")
-        registry.close()
+    settings = surya_settings(surya_model_dir, f"http://127.0.0.1:{port}/v1")
+    settings.ocr.engine_retry_initial, settings.ocr.engine_retry_max = 0.2, 0.4
+    engines = EngineSupervisor(settings)
+    engines.start(["surya"])
+    try:
+        failed = engines.wait("surya", 30)
+        assert failed.state is EngineState.failed and str(port) in (failed.reason or "")
+        with RecognitionServer(port=port):
+            deadline = time.monotonic() + 60
+            while not engines.is_available("surya") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            status = engines.status("surya")
+            assert status.available and status.failures == 0, status
+    finally:
+        engines.close()
 
 
 @pytest.mark.anyio

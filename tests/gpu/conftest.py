@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.settings import ModelSettings, OcrSettings, Settings
 
 pytest.importorskip("torch", reason="the gpu extra (torch, transformers) is not installed")
@@ -49,13 +49,15 @@ def model_settings(model_root: Path, **overrides: Any) -> ModelSettings:
 
 @pytest.fixture
 def make_engine(model_root: Path, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Builds the engine for a model name through the registry, loaded and warmed up."""
-    registries: list[EngineRegistry] = []
+    """Builds the engine for a model name through the supervisor, loaded and warmed up."""
+    registries: list[EngineSupervisor] = []
 
     def build(model_name: str, **overrides: Any) -> Any:
         settings = Settings(ocr=OcrSettings(model_name=model_name), model=model_settings(model_root, **overrides))
-        registry = EngineRegistry(settings)
+        registry = EngineSupervisor(settings)
         registries.append(registry)
+        registry.start([ENGINES[model_name]])
+        registry.wait(ENGINES[model_name], 60)
         engine = registry.get(ENGINES[model_name])
         assert engine.wait_loaded(60), engine.info()
         return engine

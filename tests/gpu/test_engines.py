@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import torch
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineState, EngineSupervisor
 from ablage.engines.vlm import engine_for_model
 from ablage.errors import EngineFallback
 from ablage.results.model import PageSource
@@ -179,13 +179,16 @@ def test_missing_or_partial_model_folder_names_the_path(
         (folder / "processor_config.json").unlink()
     settings = Settings(ocr=OcrSettings(model_name=GOT), model=model_settings(folder))
     started = time.monotonic()
-    registry = EngineRegistry(settings)
+    registry = EngineSupervisor(settings)
+    registry.start(["got-ocr2"])
+    status = registry.wait("got-ocr2", 5)
+    assert time.monotonic() - started < 5
+    assert status.state is EngineState.failed
+    assert message in (status.reason or "") and str(folder) in (status.reason or "")
     with pytest.raises(EngineUnavailable) as raised:
         registry.get("got-ocr2")
-    assert time.monotonic() - started < 5
-    assert message in raised.value.detail and str(folder) in raised.value.detail
-    assert not registry.is_available("got-ocr2")
-    assert message in (registry.describe("got-ocr2").detail or "")
+    assert message in raised.value.detail
+    registry.close()
 
 
 def test_weights_are_found_in_the_hugging_face_cache(model_root: Path, tmp_path: Path) -> None:
@@ -208,11 +211,13 @@ def test_no_cuda_means_unavailable_not_slow(model_root: Path, monkeypatch: pytes
     from tests.gpu.conftest import model_settings
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    registry = EngineRegistry(
+    registry = EngineSupervisor(
         Settings(ocr=OcrSettings(model_name=GOT), model=model_settings(model_root, model_device="auto"))
     )
-    info = registry.describe("got-ocr2")
-    assert not info.loaded and "no usable CUDA device" in (info.detail or "")
+    registry.start(["got-ocr2"])
+    status = registry.wait("got-ocr2", 30)
+    registry.close()
+    assert not status.available and "no usable CUDA device" in (status.reason or "")
 
 
 def test_model_names_pick_engines() -> None:

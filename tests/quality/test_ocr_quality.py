@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.errors import EngineUnavailable
 from ablage.evaluation import cer, word_f1
 from ablage.jobs.pipeline import ocr_file
@@ -76,10 +76,13 @@ def engine_name(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def recognize(engine_name: str) -> object:
     settings = Settings()
-    engines = EngineRegistry(settings)
+    engines = EngineSupervisor(settings)
+    engines.start([engine_name])
+    engines.wait(engine_name, 300)
     try:
-        engine = engines.ocr(engine_name)
+        engine = engines.pages(engine_name)
     except EngineUnavailable as exc:
+        engines.close()
         pytest.skip(f"{engine_name} is not available here: {exc.detail}")
 
     def run(path: Path) -> str:

@@ -16,6 +16,7 @@ from ablage.api.openapi import install_openapi
 from ablage.api.problems import register_exception_handlers
 from ablage.api.state import AppState
 from ablage.api.system_routes import router as system_router
+from ablage.engines.registry import plugin_engines
 from ablage.jobs.processor import JobProcessor
 from ablage.jobs.routes import ServiceRoute, queues_of
 from ablage.jobs.service import JobService
@@ -31,9 +32,11 @@ _WARM_UP_TIMEOUT = 600
 def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
     backends = build_backends(settings)
     candidates = tuple(dict.fromkeys(name for route in routes for name in route.offered()))
-    # Loading engines before the workers start keeps their first jobs as fast as the rest.
-    for name in candidates:
-        backends.engines.is_available(name)
+    backends.engines.start(candidates)
+    # The first attempts run in parallel; waiting for them lets the first jobs find the engines the service
+    # prefers. An engine that takes longer joins in the background, and one that failed is retried there.
+    if not backends.engines.wait_started(settings.ocr.engine_start_wait):
+        log.warning("engines still loading after %.0f s; they join when ready", settings.ocr.engine_start_wait)
     state = AppState(backends, tuple(routes), JobService(backends))
     if settings.queue.runs_embedded_workers:
         processor = JobProcessor.serving(settings, backends, routes, candidates)
@@ -50,6 +53,8 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
 def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] = ()) -> FastAPI:
     settings = settings or Settings()
     logging.basicConfig(level=settings.service.log_level.value)
+    plugins = plugin_engines(settings)
+    routes = [route.with_plugins(plugins) for route in routes]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

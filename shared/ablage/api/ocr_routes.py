@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from ablage.api.engine_view import engine_view
 from ablage.api.job_view import JobAccepted, JobView, job_links, job_view
 from ablage.api.problems import problem_response
 from ablage.api.responses import LOCATION, Responses, problem, problems
@@ -16,6 +17,7 @@ from ablage.api.state import AppState, StateDep
 from ablage.api.system_views import EngineList
 from ablage.api.upload_form import MAX_IDEMPOTENCY_KEY, check_form, request_body
 from ablage.api.uploads import receive_upload
+from ablage.engines.base import EngineInput
 from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import Submission
@@ -184,12 +186,11 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
 
     @router.get("/engines", summary="Engines offered here", response_model=EngineList, responses=problems(500))
     def engines(state: StateDep) -> dict[str, Any]:
-        return {
-            "engines": [
-                vars(state.backends.engines.describe(name))
-                | {"preferred": name in route.engines, "document_engine": name in route.converters}
-                for name in route.offered()
-            ]
-        }
+        views = [engine_view(state.backends.engines.status(name)) for name in route.offered()]
+        for view in views:
+            # What a loaded engine declares wins over the route's expectation (plugins are listed as both).
+            documents = view["reads"] == EngineInput.documents if "reads" in view else view["name"] in route.converters
+            view |= {"preferred": view["name"] in route.engines, "document_engine": documents}
+        return {"engines": views}
 
     return router

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from ablage.errors import AblageError, Backpressure, DependencyUnavailable
+from ablage.errors import AblageError, DependencyUnavailable
 from ablage.storage.base import StorageError
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def register_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(AblageError)
     async def _ablage(request: Request, exc: AblageError) -> JSONResponse:
         problem = exc.problem() | {"instance": request.url.path}
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Backpressure) else None
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
         return problem_response(problem, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from ablage.api.engine_view import engine_view
 from ablage.api.responses import problems
 from ablage.api.state import StateDep
 from ablage.api.system_views import Health, Readiness
@@ -55,16 +56,17 @@ def ready(state: StateDep) -> JSONResponse:
         checks["queue"] = {"status": "unavailable", "backend": backends.queue.backend, "detail": str(exc)}
     checks["warm_up"] = {"status": "ok" if state.warm else "pending"}
     services: dict[str, Any] = {}
+    statuses = {name: backends.engines.status(name) for route in state.routes for name in route.offered()}
     for route in state.routes:
-        preferred = [name for name in route.engines if backends.engines.is_available(name)]
-        fallback = [name for name in route.fallback if backends.engines.is_available(name)]
+        preferred = [name for name in route.engines if statuses[name].available]
+        fallback = [name for name in route.fallback if statuses[name].available]
         # A service with engines of its own (the GPU service with MODEL_NAME) is not ready while none of them
         # is: still loading, or broken. Its jobs still run on the fallback engines meanwhile.
         usable = preferred if route.engines else fallback
         entry: dict[str, Any] = {
             "prefix": route.prefix,
             "status": "ok" if usable else "unavailable",
-            "engines": [vars(backends.engines.describe(name)) for name in route.offered()],
+            "engines": [engine_view(statuses[name]) for name in route.offered()],
         }
         if not preferred:
             entry["detail"] = (

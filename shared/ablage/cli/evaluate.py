@@ -49,14 +49,21 @@ def evaluate_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the scores as JSON here")] = None,
 ) -> None:
     """Score OCR engines on a corpus: CER, word-multiset F1, key fields, seconds per page."""
-    from ablage.engines.registry import EngineRegistry, registered_engines
+    from ablage.cli.models import LOAD_TIMEOUT
+    from ablage.engines.base import EngineInput
+    from ablage.engines.registry import enabled_engines
+    from ablage.engines.supervisor import EngineSupervisor
     from ablage.evaluation_run import corpus_documents, evaluate
 
     settings = Settings()
-    names = engine or [name for name in registered_engines() if EngineRegistry(settings).is_available(name)]
-    total = len(corpus_documents(corpus)) * len(names)
-    with tqdm(total=total, unit="doc", desc="eval") as bar:
-        scores = evaluate(corpus, names, settings, lang.split(","), on_document=lambda _score: bar.update())
+    wanted = engine or enabled_engines(settings)
+    with EngineSupervisor.running(settings, wanted) as engines:
+        statuses = [engines.wait(name, LOAD_TIMEOUT) for name in wanted]
+        # Without --engine: every enabled engine that reads pages and loaded; a named one must load.
+        names = engine or [s.name for s in statuses if s.available and s.reads is EngineInput.pages]
+        total = len(corpus_documents(corpus)) * len(names)
+        with tqdm(total=total, unit="doc", desc="eval") as bar:
+            scores = evaluate(corpus, names, engines, settings, lang.split(","), on_document=lambda _s: bar.update())
     typer.echo(_table(scores))
     if output is not None:
         output.write_text(json.dumps([asdict(score) for score in scores], indent=2), encoding="utf-8")

@@ -13,15 +13,15 @@ from tqdm import tqdm
 
 from ablage.cli.db import db_app
 from ablage.cli.evaluate import evaluate_command
-from ablage.cli.models import models_app
+from ablage.cli.models import LOAD_TIMEOUT, models_app
 from ablage.cli.services import app_factory
 from ablage.cli.storage import storage_app
 from ablage.cli.worker import worker
 from ablage.documents.selection import parse_pages, select_pages
 from ablage.documents.sniff import DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
-from ablage.engines.base import OcrEngine
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.base import PageEngine
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.errors import AblageError
 from ablage.jobs.pipeline import build_result, recognize_pages
 from ablage.results.render import ARTIFACTS, ResultFormat
@@ -75,10 +75,13 @@ def ocr(
         raise typer.BadParameter("--format pdf writes files: give --output-dir")
     if output_dir:
         output_dir.mkdir(parents=True, exist_ok=True)
-    engines = EngineRegistry(settings)
     failures = 0
-    try:
-        engine = engines.ocr(engine_name)
+    with EngineSupervisor.running(settings, [engine_name]) as engines:
+        engines.wait(engine_name, LOAD_TIMEOUT)
+        try:
+            engine = engines.pages(engine_name)
+        except AblageError as exc:
+            raise typer.BadParameter(exc.detail) from None
         with tqdm(total=len(files), unit="file", desc="files", position=0) as file_bar:
             for path in files:
                 try:
@@ -87,10 +90,6 @@ def ocr(
                     failures += 1
                     tqdm.write(f"{path}: {exc.detail}")
                 file_bar.update()
-    except AblageError as exc:
-        raise typer.BadParameter(exc.detail) from None
-    finally:
-        engines.close()
     if failures:
         raise typer.Exit(code=1)
 
@@ -98,7 +97,7 @@ def ocr(
 def _recognize_file(
     path: Path,
     settings: Settings,
-    engine: OcrEngine,
+    engine: PageEngine,
     languages: list[str],
     output_format: ResultFormat,
     output_dir: Path | None,

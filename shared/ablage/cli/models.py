@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
-from ablage.errors import EngineUnavailable
+from ablage.engines.supervisor import EngineState
 from ablage.settings import Settings
 
-_LOAD_TIMEOUT = 900
+# Commands wait this long for the engines they need: a GPU model's weights may take minutes to read.
+LOAD_TIMEOUT = 900
 
 models_app = typer.Typer(help="OCR engines and their model files.", no_args_is_help=True)
 
@@ -15,35 +18,32 @@ models_app = typer.Typer(help="OCR engines and their model files.", no_args_is_h
 @models_app.command("check")
 def models_check() -> None:
     """List every engine: loaded with version and languages, or the reason it cannot run."""
-    from ablage.engines.registry import EngineRegistry, registered_engines
+    from ablage.engines.registry import registered_engines
+    from ablage.engines.supervisor import EngineSupervisor
 
     settings = Settings()
     enabled = settings.ocr.enabled_engines
-    # Check every engine, enabled or not, so an operator sees what enabling one would need.
-    everything = settings.ocr.model_copy(update={"enabled_engines": registered_engines()})
-    registry = EngineRegistry(settings.model_copy(update={"ocr": everything}))
+    names = registered_engines()
+    # Check every engine, enabled or not, so an operator sees what enabling one would need. They load in
+    # parallel; "ok" for a GPU engine means its weights loaded and it ran a warm-up page.
+    everything = settings.ocr.model_copy(update={"enabled_engines": names})
+    # Each engine's state is printed below; the supervisor's warnings would say the same twice.
+    logging.getLogger("ablage.engines.supervisor").setLevel(logging.ERROR)
     usable = 0
-    for name in registered_engines():
-        state = "enabled" if name in enabled else "disabled (not in ENABLED_ENGINES)"
-        try:
-            engine = registry.get(name)
-        except EngineUnavailable as exc:
-            typer.echo(f"missing  {name}, {state}: {exc.detail}")
-            continue
-        # GPU engines load their weights in the background; "ok" means they loaded and ran a warm-up page.
-        wait_loaded = getattr(engine, "wait_loaded", None)
-        if wait_loaded is not None:
-            wait_loaded(_LOAD_TIMEOUT)
-        info = engine.info()
-        if info.loaded:
+    with EngineSupervisor.running(settings.model_copy(update={"ocr": everything}), names) as engines:
+        for name in names:
+            state = "enabled" if name in enabled else "disabled (not in ENABLED_ENGINES)"
+            status = engines.wait(name, LOAD_TIMEOUT)
+            if not status.available or status.info is None:
+                installed = "not installed: " if status.state is EngineState.not_installed else ""
+                typer.echo(f"missing  {name}, {state}: {installed}{status.reason}")
+                continue
+            info = status.info
             usable += name in enabled
             detail = f"; {info.detail}" if info.detail else ""
             typer.echo(
                 f"ok       {name} {info.version} ({info.device}), {state}; "
                 f"languages: {', '.join(info.languages)}{detail}"
             )
-        else:
-            typer.echo(f"missing  {name}, {state}: {info.detail}")
-    registry.close()
     if not usable:
         raise typer.Exit(code=1)

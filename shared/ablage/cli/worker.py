@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from ablage.cli.services import service_routes
-from ablage.jobs.routes import queue_engines
+from ablage.engines.registry import plugin_engines
+from ablage.jobs.routes import ServiceRoute, queue_engines
 from ablage.settings import Settings
 
 
@@ -31,13 +32,16 @@ def worker(
     settings = Settings()
     if not settings.queue.uses_redis:
         raise typer.BadParameter("a separate worker needs REDIS_URL; without it the API runs its own workers")
-    routes = service_routes(settings)
+    plugins = plugin_engines(settings)
+    routes = [route.with_plugins(plugins) for route in service_routes(settings)]
     engines = queue_engines(routes, queue.value)
     backends = build_backends(settings)
-    processor = JobProcessor.serving(settings, backends, routes, engines)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    backends.engines.start(_engines_to_load(routes, queue))
+    backends.engines.wait_started(settings.ocr.engine_start_wait)
+    processor = JobProcessor.serving(settings, backends, routes, engines)
     backends.queue.start_workers(processor, [queue.value], threads or settings.ocr.workers, processor.warm_up)
     sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
     sweeper.start()
@@ -45,3 +49,14 @@ def worker(
     stop.wait()
     sweeper.stop()
     backends.close()
+
+
+def _engines_to_load(routes: list[ServiceRoute], queue: QueueName) -> list[str]:
+    """A GPU worker loads the CPU engines too: it hands a job on by what is usable there. A CPU worker never
+    loads the GPU model."""
+    offered = dict.fromkeys(name for route in routes for name in route.offered())
+    if queue is QueueName.gpu:
+        return list(offered)
+    return [
+        name for name in offered if all(route.queue_for(name) == "cpu" for route in routes if name in route.engines)
+    ]

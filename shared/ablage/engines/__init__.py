@@ -1,6 +1,7 @@
-"""OCR engines behind one protocol, registered by name and imported only when first used."""
+"""Engines behind one protocol, declared as entry points and loaded in the background by a supervisor."""
 
-from ablage.engines.base import EngineInfo, OcrEngine
-from ablage.engines.registry import EngineRegistry, register_engine
+from ablage.engines.base import Engine, EngineInfo, EngineInput
+from ablage.engines.registry import register_engine
+from ablage.engines.supervisor import EngineState, EngineSupervisor
 
-__all__ = ["EngineInfo", "EngineRegistry", "OcrEngine", "register_engine"]
+__all__ = ["Engine", "EngineInfo", "EngineInput", "EngineState", "EngineSupervisor", "register_engine"]

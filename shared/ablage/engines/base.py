@@ -1,14 +1,16 @@
-"""What every OCR engine provides."""
+"""What every engine provides: one protocol, and what the engine reads (page images or whole documents)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast
 
 from PIL import Image
 
+from ablage.errors import EngineUnavailable
 from ablage.results.model import Page
 
 
@@ -23,8 +25,19 @@ class EngineInfo:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-class OcrEngine(Protocol):
+class EngineInput(StrEnum):
+    pages = "pages"
+    """Upright page images, one at a time: the job's page loop calls ``recognize``."""
+    documents = "documents"
+    """Whole files by their structure (office files, PDFs read across pages): the job calls ``convert``."""
+
+
+class Engine(Protocol):
+    """Every engine. ``reads`` says which of the two method sets below it has; callers pick the set with
+    ``page_engine`` or ``document_engine``, never by probing for methods."""
+
     name: str
+    reads: EngineInput
 
     def info(self) -> EngineInfo: ...
 
@@ -32,6 +45,10 @@ class OcrEngine(Protocol):
         """Load what the calling thread needs, so the first page it reads is not slower than the rest."""
         ...
 
+    def close(self) -> None: ...
+
+
+class PageEngine(Engine, Protocol):
     def recognize(
         self,
         image: Image.Image,
@@ -44,21 +61,9 @@ class OcrEngine(Protocol):
         """OCR one upright page image; boxes in its pixels. Raises ProcessingTimeout past ``timeout`` s."""
         ...
 
-    def close(self) -> None: ...
 
-
-@runtime_checkable
-class DocumentEngine(Protocol):
-    """Converts a whole document (its structure, not pixels): office files, and PDFs where the engine reads
-    layout across pages. The job runs it instead of the page loop."""
-
-    name: str
-
-    def info(self) -> EngineInfo: ...
-
-    def warm_up(self, languages: Sequence[str]) -> None: ...
-
-    def reads(self, kind: str) -> bool:
+class DocumentEngine(Engine, Protocol):
+    def accepts(self, kind: str) -> bool:
         """Whether this engine, as configured, converts documents of ``kind`` (a ``DocumentKind`` value)."""
         ...
 
@@ -68,4 +73,14 @@ class DocumentEngine(Protocol):
         """The selected ``pages`` (1-based; office files have one), boxes in page points at 72 dpi."""
         ...
 
-    def close(self) -> None: ...
+
+def page_engine(engine: Engine) -> PageEngine:
+    if engine.reads is not EngineInput.pages:
+        raise EngineUnavailable(f"engine {engine.name!r} converts whole documents; it does not read page images")
+    return cast(PageEngine, engine)
+
+
+def document_engine(engine: Engine) -> DocumentEngine:
+    if engine.reads is not EngineInput.documents:
+        raise EngineUnavailable(f"engine {engine.name!r} reads page images; it does not convert whole documents")
+    return cast(DocumentEngine, engine)

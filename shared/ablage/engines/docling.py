@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ablage.engines.base import EngineInfo
+from ablage.engines.base import EngineInfo, EngineInput
 from ablage.engines.checkpoints import missing_checkpoint_files
 from ablage.engines.languages import ISO_639_2
-from ablage.errors import EngineUnavailable, InvalidDocument, ProcessingTimeout
+from ablage.errors import EngineNotInstalled, EngineUnavailable, InvalidDocument, ProcessingTimeout
 from ablage.results.layout import group_lines, mark_titles, split_line
 from ablage.results.model import BBox, Block, BlockKind, Line, Page, PageSource
 from ablage.settings import Settings
@@ -59,12 +59,13 @@ def missing_models(artifacts: Path) -> list[Path]:
 
 class DoclingEngine:
     name = "docling"
+    reads = EngineInput.documents
 
     def __init__(self, settings: Settings) -> None:
         try:
             from docling.document_converter import DocumentConverter  # noqa: F401
         except ImportError as exc:
-            raise EngineUnavailable("docling is not installed (pip install 'ablage-system[docling]')") from exc
+            raise EngineNotInstalled(f"{exc} (pip install 'ablage-system[docling]')") from exc
         self._artifacts = settings.ocr.docling_artifacts_path
         if self._artifacts is not None:
             if not self._artifacts.is_dir():
@@ -96,7 +97,7 @@ class DoclingEngine:
     def warm_up(self, languages: Sequence[str]) -> None:
         self._converter()
 
-    def reads(self, kind: str) -> bool:
+    def accepts(self, kind: str) -> bool:
         return kind in OFFICE_KINDS or kind == "pdf" or (kind in IMAGE_KINDS and self.with_models)
 
     def _converter(self) -> Any:
@@ -145,7 +146,7 @@ class DoclingEngine:
     def convert(
         self, path: Path, kind: str, *, pages: Sequence[int], languages: Sequence[str], timeout: float
     ) -> list[Page]:
-        if not self.reads(kind):
+        if not self.accepts(kind):
             raise EngineUnavailable(
                 f"the Docling engine reads {kind} files only with its layout models (DOCLING_ARTIFACTS_PATH)"
             )

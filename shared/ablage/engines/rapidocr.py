@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ablage.engines.base import EngineInfo
-from ablage.errors import EngineUnavailable, ProcessingTimeout
+from ablage.engines.base import EngineInfo, EngineInput
+from ablage.errors import EngineNotInstalled, ProcessingTimeout
 from ablage.results.layout import group_lines, ocr_page
 from ablage.results.model import BBox, Line, Page, Word, union_bbox
 from ablage.settings import Settings
@@ -33,12 +33,13 @@ def _bbox(points: Any) -> BBox:
 
 class RapidOcrEngine:
     name = "rapidocr"
+    reads = EngineInput.pages
 
     def __init__(self, settings: Settings) -> None:
         try:
             from rapidocr import RapidOCR
         except ImportError as exc:
-            raise EngineUnavailable("rapidocr is not installed (pip install 'ablage-system[cpu]')") from exc
+            raise EngineNotInstalled(f"{exc} (pip install 'ablage-system[rapidocr]')") from exc
         self._factory = RapidOCR
         self._params = {
             "Global.use_cls": False,

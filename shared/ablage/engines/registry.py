@@ -1,134 +1,113 @@
-"""Engines by name. A module path is registered, and imported only when the engine is first asked for,
-so an image without torch never imports torch."""
+"""Engines by name, as installed packages declare them: the entry point group ``ablage.engines``, the built-in
+engines included (pyproject.toml). An entry point names a factory that takes the settings; its module is
+imported only when the engine loads, so an install without torch never imports torch.
+
+``register_engine`` adds one in code, ahead of the entry points (a test-only engine, an embedding program).
+"""
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import logging
-import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from ablage.engines.base import DocumentEngine, EngineInfo, OcrEngine
-from ablage.errors import EngineUnavailable
+from ablage.engines.base import Engine
 from ablage.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EngineFactory = Callable[[Settings], OcrEngine | DocumentEngine]
-# A failed engine is tried again after this long: its weights may be mounted, or its server started, later,
-# and the replica should pick it up without a restart. Engines check what they need before importing
-# anything heavy, so a retry of a missing part costs milliseconds.
-RETRY_AFTER = 30.0
+GROUP = "ablage.engines"
+BUILTIN_DISTRIBUTION = "ablage-system"
 
-_FACTORIES: dict[str, str] = {
-    "tesseract": "ablage.engines.tesseract:TesseractEngine",
-    "rapidocr": "ablage.engines.rapidocr:RapidOcrEngine",
-    "surya": "ablage.engines.surya:SuryaEngine",
-    "docling": "ablage.engines.docling:DoclingEngine",
-    "got-ocr2": "ablage.engines.vlm.got_ocr2:GotOcr2Engine",
-    "janus-pro": "ablage.engines.vlm.janus:JanusProEngine",
-}
+EngineFactory = Callable[[Settings], Engine]
+
+_REGISTERED: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    target: str
+    """``"package.module:Factory"``."""
+    distribution: str | None
+    """The package that declares it; None for ``register_engine``."""
+    extras: tuple[str, ...] = ()
+    """That package's extras, for the install hint when the engine's libraries are missing."""
+
+    @property
+    def builtin(self) -> bool:
+        return self.distribution == BUILTIN_DISTRIBUTION
+
+    def load(self) -> EngineFactory:
+        """Imports the factory's module; ImportError when its libraries are missing."""
+        module_name, _, attr = self.target.partition(":")
+        factory: EngineFactory = getattr(importlib.import_module(module_name), attr)
+        return factory
+
+    def install_hint(self) -> str:
+        if self.distribution is None:
+            return "install the library it imports"
+        extra = f"[{self.name}]" if self.name in self.extras else ""
+        return f"pip install '{self.distribution}{extra}'"
 
 
 def register_engine(name: str, target: str) -> None:
-    """``target`` is ``"package.module:Factory"``; the factory takes the settings."""
-    _FACTORIES[name] = target
+    """``target`` is ``"package.module:Factory"``; the factory takes the settings. Wins over an entry point
+    of the same name."""
+    if ":" not in target:
+        raise ValueError(f"engine target {target!r} is not 'package.module:Factory'")
+    _REGISTERED[name] = target
+
+
+def unregister_engine(name: str) -> None:
+    _REGISTERED.pop(name, None)
+
+
+def registrations() -> dict[str, Registration]:
+    """Every engine this install knows, read afresh (a package installed since start-up is seen)."""
+    found: dict[str, Registration] = {}
+    for entry in importlib.metadata.entry_points(group=GROUP):
+        dist = entry.dist
+        dist_name = dist.name if dist is not None else None
+        extras = tuple(dist.metadata.get_all("Provides-Extra") or ()) if dist is not None else ()
+        earlier = found.get(entry.name)
+        if earlier is not None and earlier.target != entry.value:
+            # Two packages claim one name: the first one found keeps it, and the operator hears of it.
+            log.warning(
+                "engine %s is declared by %s and by %s; using %s's",
+                entry.name,
+                earlier.distribution,
+                dist_name,
+                earlier.distribution,
+            )
+            continue
+        found.setdefault(entry.name, Registration(entry.name, entry.value, dist_name, extras))
+    for name, target in _REGISTERED.items():
+        found[name] = Registration(name, target, None)
+    return found
 
 
 def registered_engines() -> list[str]:
-    return list(_FACTORIES)
+    return list(registrations())
 
 
-class EngineRegistry:
-    """One instance of each engine per process, built on first use."""
+def plugin_engines(settings: Settings) -> list[str]:
+    """Enabled engines that this project does not declare itself: the services offer them after their own."""
+    known = registrations()
+    return [name for name in enabled_engines(settings) if name not in known or not known[name].builtin]
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._engines: dict[str, OcrEngine | DocumentEngine] = {}
-        self._failures: dict[str, tuple[str, float]] = {}
-        self._building: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
 
-    def get(self, name: str) -> OcrEngine | DocumentEngine:
-        with self._lock:
-            engine = self._engines.get(name)
-            if engine is not None:
-                return engine
-            building = self._building.setdefault(name, threading.Lock())
-        # One engine builds at a time, without holding up lookups of the others (a slow probe of a missing
-        # recognition server must not stall the workers' Tesseract).
-        with building:
-            with self._lock:
-                engine = self._engines.get(name)
-            if engine is not None:
-                return engine
-            engine = self._build(name)
-            with self._lock:
-                self._engines[name] = engine
-            return engine
-
-    def _build(self, name: str) -> OcrEngine | DocumentEngine:
-        if name in self._failures:
-            reason, since = self._failures[name]
-            if time.monotonic() - since < RETRY_AFTER:
-                raise EngineUnavailable(f"engine {name!r} is unavailable: {reason}")
-            del self._failures[name]
-        target = _FACTORIES.get(name)
-        if target is None:
-            raise EngineUnavailable(f"no engine named {name!r}; registered: {', '.join(_FACTORIES)}")
-        if not self._enabled(name):
-            raise EngineUnavailable(f"engine {name!r} is not enabled here (ENABLED_ENGINES)")
-        module_name, _, attr = target.partition(":")
-        try:
-            factory: EngineFactory = getattr(importlib.import_module(module_name), attr)
-            return factory(self._settings)
-        except EngineUnavailable as exc:
-            self._failures[name] = (exc.detail, time.monotonic())
-            raise
-        except Exception as exc:
-            # Never leak the internals to clients; the log keeps the traceback.
-            log.exception("engine %s failed to load", name)
-            self._failures[name] = (f"{type(exc).__name__} while loading", time.monotonic())
-            raise EngineUnavailable(f"engine {name!r} failed to load") from exc
-
-    def ocr(self, name: str) -> OcrEngine:
-        """An engine that reads page images, for the page loop."""
-        engine = self.get(name)
-        if isinstance(engine, DocumentEngine):
-            raise EngineUnavailable(f"engine {name!r} converts whole documents; it does not read page images")
-        return engine
-
-    def _enabled(self, name: str) -> bool:
-        """ENABLED_ENGINES lists them; the GPU engine that MODEL_NAME picks is enabled by that choice."""
-        if name in self._settings.ocr.enabled_engines:
-            return True
-        model_name = self._settings.ocr.model_name
-        if not model_name:
-            return False
+def enabled_engines(settings: Settings) -> list[str]:
+    """ENABLED_ENGINES, plus the GPU engine that MODEL_NAME picks (enabled by that choice)."""
+    names = list(settings.ocr.enabled_engines)
+    model_name = settings.ocr.model_name
+    if model_name:
         from ablage.engines.vlm import engine_for_model
 
         try:
-            return engine_for_model(model_name) == name
+            names.append(engine_for_model(model_name))
         except ValueError:
-            return False
-
-    def is_available(self, name: str) -> bool:
-        """Built and able to take pages now: a GPU engine still loading, or one whose CUDA context broke,
-        is not (its info() says why)."""
-        try:
-            return self.get(name).info().loaded
-        except EngineUnavailable:
-            return False
-
-    def describe(self, name: str) -> EngineInfo:
-        try:
-            return self.get(name).info()
-        except EngineUnavailable as exc:
-            return EngineInfo(name=name, version="", languages=[], loaded=False, detail=exc.detail)
-
-    def close(self) -> None:
-        with self._lock:
-            for engine in self._engines.values():
-                engine.close()
-            self._engines.clear()
+            pass
+    return list(dict.fromkeys(names))

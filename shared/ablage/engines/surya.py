@@ -11,6 +11,7 @@ seconds as ``EngineUnavailable``.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import time
 from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -21,10 +22,10 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from ablage.engines.base import EngineInfo
+from ablage.engines.base import EngineInfo, EngineInput
 from ablage.engines.batcher import MicroBatcher
 from ablage.engines.checkpoints import missing_checkpoint_files
-from ablage.errors import EngineUnavailable, ProcessingTimeout
+from ablage.errors import EngineNotInstalled, EngineUnavailable, ProcessingTimeout
 from ablage.metrics import BATCH_SIZE, PAGE_SECONDS
 from ablage.results.layout import split_line
 from ablage.results.model import BBox, Block, BlockKind, Line, PageSource, mean_confidence
@@ -120,8 +121,12 @@ def place_lines(texts: list[str], block: BBox, detected: list[BBox], confidence:
 
 class SuryaEngine:
     name = "surya"
+    reads = EngineInput.pages
 
     def __init__(self, settings: Settings) -> None:
+        # Checked first, without importing it (torch): a missing library is for good, a missing setting is not.
+        if importlib.util.find_spec("surya") is None:
+            raise EngineNotInstalled("surya-ocr is not installed (pip install 'ablage-system[surya]')")
         model_dir = settings.ocr.surya_model_dir
         if model_dir is None:
             raise EngineUnavailable("SURYA_MODEL_DIR is not set; see `ablage models check`")
@@ -136,7 +141,7 @@ class SuryaEngine:
             import torch
             from surya.settings import settings as surya_settings
         except ImportError as exc:
-            raise EngineUnavailable("surya-ocr is not installed (pip install 'ablage-system[surya]')") from exc
+            raise EngineNotInstalled(f"{exc} (pip install 'ablage-system[surya]')") from exc
         # Surya reads its configuration once from the environment; these keep it offline and attached.
         surya_settings.SURYA_INFERENCE_URL = url
         surya_settings.SURYA_INFERENCE_AUTOSTART = False

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.jobs.completion import CompletionWaiters
 from ablage.jobs.queue import JobQueue
 from ablage.settings import Settings
@@ -21,7 +21,8 @@ class Backends:
     sessions: sessionmaker[Session]
     storage: Storage
     queue: JobQueue
-    engines: EngineRegistry
+    engines: EngineSupervisor
+    """Not started: the process starts the engines it serves (``engines.start``)."""
     waiters: CompletionWaiters
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable
 
 from ablage.db.models import Job
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.jobs.queue import JobQueue, QueueUnavailable
 from ablage.jobs.routes import ServiceRoute
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 class CpuFallback:
-    def __init__(self, routes: Iterable[ServiceRoute], engines: EngineRegistry, queue: JobQueue) -> None:
+    def __init__(self, routes: Iterable[ServiceRoute], engines: EngineSupervisor, queue: JobQueue) -> None:
         self._routes = {route.name: route for route in routes}
         self._engines = engines
         self._queue = queue
@@ -28,7 +28,7 @@ class CpuFallback:
             if name != job.engine and self._engines.is_available(name)
         ]
         for name in usable:
-            if set(job.languages) <= set(self._engines.describe(name).languages):
+            if set(job.languages) <= set(self._engines.status(name).languages):
                 return name
         return usable[0] if usable else None
 

@@ -12,7 +12,7 @@ from ablage.documents.orientation import upright
 from ablage.documents.pages import DocumentSource
 from ablage.documents.sniff import sniff
 from ablage.documents.source import open_document
-from ablage.engines.base import DocumentEngine, OcrEngine
+from ablage.engines.base import Engine, PageEngine
 from ablage.errors import ProcessingTimeout
 from ablage.metrics import PAGES
 from ablage.results.markdown import render_markdown
@@ -28,7 +28,7 @@ ImageCallback = Callable[[int, Image.Image], None]
 def recognize_pages(
     source: DocumentSource,
     pages: Sequence[int],
-    engine: OcrEngine,
+    engine: PageEngine,
     *,
     languages: Sequence[str],
     force_ocr: bool,
@@ -81,7 +81,7 @@ def recognize_pages(
 
 def ocr_file(
     path: Path,
-    engine: OcrEngine,
+    engine: PageEngine,
     upload: UploadSettings,
     *,
     languages: Sequence[str],
@@ -105,9 +105,7 @@ def ocr_file(
         source.close()
 
 
-def build_result(
-    result_id: str, engine: OcrEngine | DocumentEngine, languages: Sequence[str], pages: list[Page]
-) -> OcrResult:
+def build_result(result_id: str, engine: Engine, languages: Sequence[str], pages: list[Page]) -> OcrResult:
     info = engine.info()
     return OcrResult(
         id=result_id,

@@ -24,8 +24,8 @@ from ablage.db.models import Job, JobStatus, utcnow
 from ablage.documents.orientation import warm_up as warm_orientation
 from ablage.documents.sniff import DocumentKind
 from ablage.documents.source import open_document
-from ablage.engines.base import DocumentEngine
-from ablage.engines.registry import EngineRegistry
+from ablage.engines.base import DocumentEngine, EngineInput, document_engine, page_engine
+from ablage.engines.supervisor import EngineSupervisor
 from ablage.errors import AblageError, EngineFallback
 from ablage.jobs.completion import CompletionWaiters
 from ablage.jobs.pipeline import build_result, recognize_pages
@@ -69,7 +69,7 @@ class JobProcessor:
         settings: Settings,
         sessions: sessionmaker[Session],
         storage: Storage,
-        engines: EngineRegistry,
+        engines: EngineSupervisor,
         waiters: CompletionWaiters,
         warm_engines: tuple[str, ...] = (),
         fallback: CpuFallback | None = None,
@@ -186,10 +186,12 @@ class JobProcessor:
             self._waiters.notify(job_id)
 
     def _run(self, job: Job, holder: str, deadline: float) -> OcrResult:
+        # A worker may wait for an engine still loading (a job recovered at start-up), within the job's time.
+        self._engines.wait(job.engine, max(0.0, deadline - time.monotonic()))
         found = self._engines.get(job.engine)
-        if isinstance(found, DocumentEngine):
-            return self._convert(job, found, holder, deadline)
-        engine = self._engines.ocr(job.engine)
+        if found.reads is EngineInput.documents:
+            return self._convert(job, document_engine(found), holder, deadline)
+        engine = page_engine(found)
         thumbnail_key = THUMBNAIL_KEY.format(sha256=job.document_sha256)
         needs_thumbnail = not self._storage.exists(Area.thumbnails, thumbnail_key)
 

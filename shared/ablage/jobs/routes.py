@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,16 @@ class ServiceRoute:
 
     def offered(self) -> tuple[str, ...]:
         return self.candidates() + tuple(name for name in self.converters if name not in self.candidates())
+
+    def with_plugins(self, names: Sequence[str]) -> ServiceRoute:
+        """The route offering also ``names``, engines of other packages enabled here, after its own: on the
+        ``cpu`` queue, and as converters too (``auto`` picks each by what it reads)."""
+        extra = tuple(name for name in names if name not in self.offered())
+        if not extra:
+            return self
+        if self.queue == "cpu":
+            return replace(self, engines=self.engines + extra, converters=self.converters + extra)
+        return replace(self, fallback=self.fallback + extra, converters=self.converters + extra)
 
     def queue_for(self, engine: str) -> str:
         return self.queue if engine in self.engines else "cpu"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from ablage.db.models import Document, Job, JobStatus, utcnow
 from ablage.documents.selection import parse_pages, select_pages
 from ablage.documents.sniff import MEDIA_TYPES, DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
-from ablage.engines.base import DocumentEngine
+from ablage.engines.base import EngineInput, document_engine
 from ablage.errors import (
     Backpressure,
     BadRequest,
@@ -94,23 +95,31 @@ class JobService:
         if name == "auto" and kind.is_office:
             return self._converter_for(route, kind)
         if name == "auto":
-            available = [c for c in route.candidates() if self._engines.is_available(c)]
+            # Only the engines' recorded state is read here; none is built or probed within a request.
+            statuses = [self._engines.status(c) for c in route.candidates()]
+            available = [s for s in statuses if s.available and s.reads is EngineInput.pages]
             if not available:
-                raise EngineUnavailable(f"no OCR engine is available at {route.prefix}")
+                initial = self._engines.backoff.initial
+                soonest = (s.next_attempt_in(initial) for s in statuses)
+                retry = min((seconds for seconds in soonest if seconds is not None), default=None)
+                raise EngineUnavailable(
+                    f"no OCR engine is available at {route.prefix}",
+                    retry_after=max(1, math.ceil(retry)) if retry is not None else None,
+                )
             for candidate in available:
-                if set(languages) <= set(self._engines.describe(candidate).languages):
-                    return candidate
-            name = available[0]  # the language check below names what is missing
+                if set(languages) <= set(candidate.languages):
+                    return candidate.name
+            name = available[0].name  # the language check below names what is missing
         elif name not in route.offered():
             offered = ", ".join(("auto", *route.offered()))
             raise InvalidOption(f"engine {name!r} is not offered at {route.prefix}; choose one of {offered}")
-        engine = self._engines.get(name)  # raises EngineUnavailable with the reason
-        if isinstance(engine, DocumentEngine):
-            if not engine.reads(kind.value):
+        engine = self._engines.get(name)  # raises EngineUnavailable with the reason and when to retry
+        if engine.reads is EngineInput.documents:
+            if not document_engine(engine).accepts(kind.value):
                 raise InvalidOption(f"engine {name!r} does not read {kind.value} files as configured here")
         elif kind.is_office:
             raise InvalidOption(f"{kind.value} files are converted by a document engine, not by {name!r}")
-        supported = self._engines.describe(name).languages
+        supported = self._engines.status(name).languages
         missing = [code for code in languages if code not in supported]
         if missing:
             raise InvalidOption(
@@ -126,7 +135,7 @@ class JobService:
             except EngineUnavailable as exc:
                 reasons.append(exc.detail)
                 continue
-            if isinstance(engine, DocumentEngine) and engine.reads(kind.value):
+            if engine.reads is EngineInput.documents and document_engine(engine).accepts(kind.value):
                 return name
         why = f" ({'; '.join(reasons)})" if reasons else ""
         raise UnsupportedMediaType(

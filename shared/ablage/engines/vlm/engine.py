@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 from PIL import Image
 
-from ablage.engines.base import EngineInfo
+from ablage.engines.base import EngineInfo, EngineInput
 from ablage.engines.vlm import model_for_engine
 from ablage.engines.vlm.loading import resolve_model_dir, validate_model_dir
-from ablage.errors import EngineFallback, EngineUnavailable, ProcessingTimeout
+from ablage.errors import EngineFallback, EngineNotInstalled, ProcessingTimeout
 from ablage.metrics import BATCH_SIZE, GPU_MEMORY, OOM_SPLITS, PAGE_SECONDS, TOKENS_GENERATED
 from ablage.results.model import Page
 from ablage.settings import ModelSettings, OcrOutput, Settings
@@ -70,12 +70,13 @@ class Generated:
 
 class VlmEngine:
     name: ClassVar[str]
+    reads = EngineInput.pages
     model_types: ClassVar[tuple[str, ...]]
     languages: ClassVar[tuple[str, ...]]
 
     def __init__(self, settings: Settings) -> None:
         if _MISSING is not None:
-            raise EngineUnavailable("torch and transformers are not installed (pip install 'ablage-system[gpu]')")
+            raise EngineNotInstalled("torch and transformers are not installed (pip install 'ablage-system[gpu]')")
         self._settings: ModelSettings = settings.model
         self.formatted = settings.model.model_output is OcrOutput.markdown
         self.model_name = model_for_engine(self.name, settings.ocr.model_name)
@@ -85,6 +86,7 @@ class VlmEngine:
         self.dtype = cuda.pick_dtype(self.device)
         self._max_new_tokens = settings.model.model_max_new_tokens
         self._state = "loading"
+        self.load_error: BaseException | None = None
         self._problem: str | None = None
         self._loaded = threading.Event()
         self._local = threading.local()
@@ -123,7 +125,8 @@ class VlmEngine:
             self._state = "ready"
             log.info("%s loaded from %s on %s in %.1f s", self.name, self.path, self.device, time.monotonic() - started)
         except BaseException as exc:
-            log.exception("%s failed to load from %s", self.name, self.path)
+            # The supervisor logs it, once per failure rather than once per attempt.
+            self.load_error = exc
             self._state = "failed"
             self._problem = f"{type(exc).__name__} while loading {self.path} on {self.device}"
             self._model = None
