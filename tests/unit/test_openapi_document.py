@@ -66,3 +66,17 @@ def test_result_lists_every_format_and_its_media_type() -> None:
         "application/alto+xml",
         "application/pdf",
     }
+
+
+def test_force_ocr_accepts_exactly_the_documented_spellings() -> None:
+    from ablage.api.upload_form import request_body
+    from ablage.api.uploads import _parse_bool
+    from ablage.errors import BadRequest
+    from ablage_services.cpu_backend.app import CPU_ROUTE
+
+    field = request_body(CPU_ROUTE)["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    spellings = field["force_ocr"]["enum"]
+    assert {_parse_bool("force_ocr", spelling) for spelling in spellings} == {True, False}
+    assert _parse_bool("force_ocr", "1") and not _parse_bool("force_ocr", "off")
+    with pytest.raises(BadRequest):
+        _parse_bool("force_ocr", "maybe")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ablage.api.uploads import FALSE_SPELLINGS, TRUE_SPELLINGS
 from ablage.errors import BadRequest, InvalidOption
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import SubmitForm
@@ -61,8 +62,11 @@ def request_body(route: ServiceRoute) -> dict[str, Any]:
                             "pages": text
                             | {"pattern": PAGES_PATTERN, "example": "1", "description": "1-based pages, e.g. 1-3,5"},
                             "force_ocr": {
-                                "type": "boolean",
-                                "default": False,
+                                # A string enum, not a boolean: a multipart field is text, and a JSON boolean
+                                # would not say which of its spellings are accepted.
+                                "type": "string",
+                                "enum": [*TRUE_SPELLINGS, *FALSE_SPELLINGS],
+                                "default": "false",
                                 "description": "OCR pages even where they have a text layer",
                             },
                         },

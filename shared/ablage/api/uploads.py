@@ -16,6 +16,9 @@ from ablage.errors import BadRequest, DocumentTooLarge
 from ablage.jobs.service import SubmitForm, Upload
 
 FORM_FIELDS = ("languages", "engine", "pages", "force_ocr")
+# Form fields are text; these spellings have been accepted since the first version, and the schema lists them.
+TRUE_SPELLINGS = ("true", "1", "yes", "on")
+FALSE_SPELLINGS = ("false", "0", "no", "off")
 _MAX_FIELD_BYTES = 4096
 
 
@@ -48,11 +51,10 @@ class _HashingFileTarget(BaseTarget):
 
 
 def _parse_bool(name: str, raw: str) -> bool:
-    # The OpenAPI document calls it a boolean, so only a boolean's spelling is one (1, yes and on are not).
     value = raw.strip().lower()
-    if value in ("true", "false"):
-        return value == "true"
-    if not value:
+    if value in TRUE_SPELLINGS:
+        return True
+    if value in FALSE_SPELLINGS or not value:
         return False
     raise BadRequest(f"{name}: {raw!r} is not a boolean (true/false)")
 
