@@ -1,6 +1,7 @@
-"""Real OCR over HTTP: real scans through the real engines of this install to every result format, on both
-backends; and, embedded, the document handling whose correctness only real OCR shows (pages turned upright,
-EXIF orientation, OCR of a rendered PDF page against its own text layer, engines by name at both prefixes)."""
+"""Real OCR over HTTP: a real scan through the real engines of this install to every result format, on both
+backends; and, embedded, a German letter through the synchronous endpoint and the document handling whose
+correctness only real OCR shows (pages turned upright, EXIF orientation, OCR of a rendered PDF page against its
+own text layer, engines by name at both prefixes)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ async def result(client: httpx.AsyncClient, status: dict, fmt: str = "json") -> 
     return response
 
 
+@embedded_only  # each backend's real-OCR round trip is test_every_result_format
 async def test_png_letter_sync_returns_german_text_words_and_markdown(
     ocr_client: httpx.AsyncClient, auto_engine: str
 ) -> None:
