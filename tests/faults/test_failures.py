@@ -12,11 +12,12 @@ from pathlib import Path
 import anyio
 import pytest
 from ablage.db.models import Document, Job
+from PIL import Image
 from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import DOCUMENTS, ClientFactory
 from tests.faults.processes import PrivateRedis, free_port, kill, start_worker
-from tests.images import image_pdf, load
+from tests.images import encode, image_pdf, load
 from tests.jobs import submit, wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration, pytest.mark.slow]
@@ -26,6 +27,11 @@ PHOTOTEST = DOCUMENTS / "mixed_tesseract_phototest.tif"
 FAST_RECOVERY = {"queue_visibility_timeout": 3, "sweep_interval": 1}
 # Real OCR, with the fastest real engine: these tests are about the failures around it.
 TESSERACT = {"enabled_engines": ["tesseract"]}
+
+
+def half_size_invoice() -> Image.Image:
+    """The invoice at 150 dpi: a real page for real OCR, read in a quarter of the A4 scan's time."""
+    return load(INVOICE).reduce(2)
 
 
 @pytest.fixture
@@ -47,8 +53,7 @@ async def test_worker_killed_mid_job_finishes_once_elsewhere(
     client_for: ClientFactory, make_settings, tmp_path: Path
 ) -> None:
     settings = make_settings(queue={**FAST_RECOVERY, "embedded_workers": False}, ocr=TESSERACT)
-    invoice = load(INVOICE)
-    pdf = image_pdf([invoice] * 5)
+    pdf = image_pdf([half_size_invoice()] * 5)
     first = start_worker(settings, tmp_path / "worker-1.log")
     second: subprocess.Popen[bytes] | None = None
     try:
@@ -91,13 +96,14 @@ async def test_worker_killed_mid_job_finishes_once_elsewhere(
 @pytest.mark.serial
 @pytest.mark.skipif(shutil.which("pg_ctlcluster") is None, reason="needs pg_ctlcluster to restart PostgreSQL")
 async def test_postgres_restart_loses_no_accepted_job(client_for: ClientFactory) -> None:
+    invoice = encode(half_size_invoice(), "PNG")
     async with client_for(queue=FAST_RECOVERY, ocr=TESSERACT) as client:
         accepted: list[str] = []
         refused = 0
 
         async def upload(index: int) -> None:
             nonlocal refused
-            data = INVOICE.read_bytes() + f"\n{index}\n".encode()  # distinct bytes: no dedupe
+            data = invoice + f"\n{index}\n".encode()  # distinct bytes: no dedupe
             response = await submit(client, data, filename=f"{index}.png")
             if response.status_code == 202:
                 accepted.append(response.headers["location"])
