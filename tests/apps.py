@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
+import anyio
 import httpx
 import redis
 from ablage.api.app import create_app as create_shared_app
@@ -80,7 +81,7 @@ class RunningApp:
                 if time.monotonic() > deadline:
                     waiting = {name: listed.get(name) for name in names if not listed.get(name, {}).get("loaded")}
                     raise AssertionError(f"engines not loaded within {timeout:.0f} s: {waiting}")
-                await _sleep(0.1)
+                await anyio.sleep(0.1)
 
     def unfinished_jobs(self) -> int:
         unfinished = select(func.count()).select_from(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))
@@ -102,12 +103,6 @@ class RunningApp:
         _empty_storage(self.storage)
         if self.settings.queue.redis_url is not None:
             _empty_namespace(self.settings.queue.redis_url.get_secret_value(), self.settings.queue.queue_namespace)
-
-
-async def _sleep(seconds: float) -> None:
-    import anyio
-
-    await anyio.sleep(seconds)
 
 
 @asynccontextmanager
