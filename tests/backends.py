@@ -1,5 +1,9 @@
-"""Real PostgreSQL, Redis and S3 (moto) for the tests: a fresh database per test, cloned from a migrated
-template, a Redis key prefix per test, and buckets per test. Unreachable servers skip with the reason."""
+"""Real PostgreSQL and Redis for the tests: databases cloned from a migrated template, and Redis key prefixes.
+
+Every name carries this process's RUN_ID, so pytest-xdist workers (one process each) never share a database,
+namespace or bucket. A server that is unreachable skips its tests with the reason, except under ``CI=true``:
+there the production half must run, so it fails instead.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -17,6 +22,17 @@ from sqlalchemy import create_engine
 PG_ADMIN = os.environ.get("ABLAGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("ABLAGE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:8]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip with ``reason``; under CI=true fail, because CI must test the production parts."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: the production tests must run, not skip)", pytrace=False)
+    pytest.skip(reason)
 
 
 def _database_url(name: str) -> str:
@@ -32,7 +48,7 @@ def _admin_or_skip() -> psycopg.Connection:
     try:
         return _admin()
     except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}".splitlines()[0])
+        unavailable(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}".splitlines()[0])
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +73,8 @@ def postgres_template() -> Iterator[str]:
 
 
 @contextmanager
-def _scratch_database(template: str | None = None) -> Iterator[str]:
+def scratch_database(template: str | None = None) -> Iterator[str]:
+    """A database of its own, migrated when cloned from ``template``; dropped afterwards."""
     name = f"ablage_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
     with _admin_or_skip() as admin:
         admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
@@ -72,25 +89,26 @@ def _scratch_database(template: str | None = None) -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_template: str) -> Iterator[str]:
     """A migrated database of this test's own."""
-    with _scratch_database(postgres_template) as url:
+    with scratch_database(postgres_template) as url:
         yield url
 
 
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """An empty database, for the migration tests."""
-    with _scratch_database() as url:
+    with scratch_database() as url:
         yield url
 
 
-@pytest.fixture
-def redis_namespace() -> Iterator[str]:
-    """A key prefix of this test's own; its keys are removed afterwards."""
+@contextmanager
+def scratch_namespace() -> Iterator[str]:
+    """A Redis key prefix of its own; its keys are removed afterwards."""
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        client.close()
+        unavailable(f"Redis is not reachable at {REDIS_URL}: {exc}")
     namespace = f"ablage-test-{RUN_ID}-{uuid.uuid4().hex[:8]}"
     try:
         yield namespace
@@ -99,3 +117,10 @@ def redis_namespace() -> Iterator[str]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+@pytest.fixture
+def redis_namespace() -> Iterator[str]:
+    """A key prefix of this test's own; its keys are removed afterwards."""
+    with scratch_namespace() as namespace:
+        yield namespace

@@ -6,25 +6,25 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 from ablage.jobs.service import JobService, SubmitForm, Upload
 from ablage.runtime import build_backends
-from ablage_services.cpu_backend.app import CPU_ROUTE
-from ablage_services.embedded import create_app
-from asgi_lifespan import LifespanManager
+from PIL import Image
 
-from tests.conftest import DOCUMENTS
+from tests.apps import routes_with_fakes, running_app
+from tests.conftest import DOCUMENTS, FAKE_OCR
+from tests.fakes.engines import FAKE, expected_text
 from tests.jobs import wait_for
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_queued_job_survives_a_restart(make_settings, tmp_path: Path) -> None:
-    settings = make_settings()
+    settings = make_settings(ocr=FAKE_OCR)
+    cpu_route = routes_with_fakes(settings)[1]
     # Workers are never started: the process "dies" after accepting the upload.
     backends = build_backends(settings)
-    backends.engines.start(CPU_ROUTE.offered())
+    backends.engines.start(cpu_route.offered())
     assert backends.engines.wait_started(120)
     service = JobService(backends)
     source = DOCUMENTS / "mixed_tesseract_phototest.tif"
@@ -32,16 +32,13 @@ async def test_queued_job_survives_a_restart(make_settings, tmp_path: Path) -> N
     shutil.copy(source, upload_path)
     data = source.read_bytes()
     submission = service.submit(
-        Upload(upload_path, hashlib.sha256(data).hexdigest(), len(data), "photo.tif"), SubmitForm(), CPU_ROUTE
+        Upload(upload_path, hashlib.sha256(data).hexdigest(), len(data), "photo.tif"), SubmitForm(), cpu_route
     )
     assert submission.job.status == "queued"
     backends.close()
 
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=120) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ablage.test") as client:
-            status = await wait_for(client, f"/api/v1/cpu/jobs/{submission.job.id}")
-            assert status["status"] == "succeeded"
-            text = (await client.get(status["links"]["result"], params={"format": "text"})).text
-            assert "quick brown dog" in text
+    async with running_app(settings, [FAKE]) as app, app.client() as client:
+        status = await wait_for(client, f"/api/v1/cpu/jobs/{submission.job.id}")
+        assert status["status"] == "succeeded"
+        text = (await client.get(status["links"]["result"], params={"format": "text"})).text
+        assert text.strip() == expected_text(Image.open(source))

@@ -17,7 +17,7 @@ from ablage.storage.base import Area
 from ablage.storage.local import LocalStorage
 from sqlalchemy import update
 
-from tests.conftest import DOCUMENTS
+from tests.conftest import DOCUMENTS, FAKE_OCR
 from tests.jobs import run_job
 
 pytestmark = pytest.mark.anyio
@@ -36,8 +36,8 @@ def _age(path: os.PathLike[str], days: float) -> None:
 
 
 async def test_prune_expires_results_and_jobs_but_keeps_originals_in_use(client_for, make_settings) -> None:
-    settings = make_settings()
-    async with client_for() as client:
+    settings = make_settings(ocr=FAKE_OCR)
+    async with client_for(ocr=FAKE_OCR) as client:
         old = await run_job(client, DOCUMENTS / "mixed_tesseract_phototest.tif", filename="old.tif")
         recent = await run_job(client, DOCUMENTS / "mixed_tesseract_phototest.tif", filename="new.tif", languages="en")
         other = await run_job(client, DOCUMENTS / "de_invoice_ferd_miete.png", filename="other.png")

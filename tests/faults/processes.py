@@ -38,6 +38,7 @@ def environment(settings: Settings) -> dict[str, str]:
         "S3_BUCKET_ORIGINALS": settings.bucket("originals"),
         "S3_BUCKET_PROCESSED": settings.bucket("processed"),
         "S3_BUCKET_THUMBNAILS": settings.bucket("thumbnails"),
+        "ENABLED_ENGINES": ",".join(settings.ocr.enabled_engines),
         "LOG_LEVEL": "INFO",
     }
     return os.environ | env

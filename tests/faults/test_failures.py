@@ -12,11 +12,12 @@ from pathlib import Path
 import anyio
 import pytest
 from ablage.db.models import Document, Job
+from PIL import Image
 from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import DOCUMENTS, ClientFactory
 from tests.faults.processes import PrivateRedis, free_port, kill, start_worker
-from tests.images import image_pdf, load
+from tests.images import encode, image_pdf, load
 from tests.jobs import submit, wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration, pytest.mark.slow]
@@ -24,6 +25,13 @@ pytestmark = [pytest.mark.anyio, pytest.mark.integration, pytest.mark.slow]
 INVOICE = DOCUMENTS / "de_invoice_ferd_einfach.png"
 PHOTOTEST = DOCUMENTS / "mixed_tesseract_phototest.tif"
 FAST_RECOVERY = {"queue_visibility_timeout": 3, "sweep_interval": 1}
+# Real OCR, with the fastest real engine: these tests are about the failures around it.
+TESSERACT = {"enabled_engines": ["tesseract"]}
+
+
+def half_size_invoice() -> Image.Image:
+    """The invoice at 150 dpi: a real page for real OCR, read in a quarter of the A4 scan's time."""
+    return load(INVOICE).reduce(2)
 
 
 @pytest.fixture
@@ -44,13 +52,12 @@ def _job_row(settings_url: str, job_id: str) -> dict:
 async def test_worker_killed_mid_job_finishes_once_elsewhere(
     client_for: ClientFactory, make_settings, tmp_path: Path
 ) -> None:
-    settings = make_settings(queue={**FAST_RECOVERY, "embedded_workers": False})
-    invoice = load(INVOICE)
-    pdf = image_pdf([invoice] * 5)
+    settings = make_settings(queue={**FAST_RECOVERY, "embedded_workers": False}, ocr=TESSERACT)
+    pdf = image_pdf([half_size_invoice()] * 5)
     first = start_worker(settings, tmp_path / "worker-1.log")
     second: subprocess.Popen[bytes] | None = None
     try:
-        async with client_for(queue={**FAST_RECOVERY, "embedded_workers": False}) as client:
+        async with client_for(queue={**FAST_RECOVERY, "embedded_workers": False}, ocr=TESSERACT) as client:
             response = await submit(client, pdf, filename="five-pages.pdf")
             assert response.status_code == 202
             location = response.headers["location"]
@@ -84,15 +91,19 @@ async def test_worker_killed_mid_job_finishes_once_elsewhere(
     assert "consuming cpu" in log
 
 
+# Serial: the restart drops every connection to the server, so no other test may run meanwhile (scripts/test
+# runs the serial tests in a pass of their own, after the parallel one).
+@pytest.mark.serial
 @pytest.mark.skipif(shutil.which("pg_ctlcluster") is None, reason="needs pg_ctlcluster to restart PostgreSQL")
 async def test_postgres_restart_loses_no_accepted_job(client_for: ClientFactory) -> None:
-    async with client_for(queue=FAST_RECOVERY) as client:
+    invoice = encode(half_size_invoice(), "PNG")
+    async with client_for(queue=FAST_RECOVERY, ocr=TESSERACT) as client:
         accepted: list[str] = []
         refused = 0
 
         async def upload(index: int) -> None:
             nonlocal refused
-            data = INVOICE.read_bytes() + f"\n{index}\n".encode()  # distinct bytes: no dedupe
+            data = invoice + f"\n{index}\n".encode()  # distinct bytes: no dedupe
             response = await submit(client, data, filename=f"{index}.png")
             if response.status_code == 202:
                 accepted.append(response.headers["location"])
@@ -127,7 +138,7 @@ async def test_redis_down_upload_is_kept_and_processed_when_it_returns(client_fo
         pytest.skip("redis-server is not installed")
     private.start()
     try:
-        async with client_for(queue={**FAST_RECOVERY, "redis_url": private.url}) as client:
+        async with client_for(queue={**FAST_RECOVERY, "redis_url": private.url}, ocr=TESSERACT) as client:
             assert (await client.get("/ready")).status_code == 200
             private.stop()
             ready = await client.get("/ready")
@@ -150,7 +161,7 @@ async def test_redis_down_upload_is_kept_and_processed_when_it_returns(client_fo
 
 async def test_storage_unreachable_refuses_upload_and_writes_nothing(make_settings, client_for: ClientFactory) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
-    async with client_for(storage={"s3_endpoint_url": closed}) as client:
+    async with client_for(storage={"s3_endpoint_url": closed}, ocr=TESSERACT) as client:
         ready = await client.get("/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["storage"]["status"] == "unavailable"

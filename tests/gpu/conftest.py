@@ -18,6 +18,12 @@ JANUS = "deepseek-community/Janus-Pro-1B"
 ENGINES = {GOT: "got-ocr2", JANUS: "janus-pro"}
 
 
+@pytest.fixture
+def backend() -> str:
+    """The GPU engines are the subject here, not the backends: their HTTP tests run once, embedded."""
+    return "embedded"
+
+
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     # The service never reaches a model hub; neither may its tests.

@@ -10,7 +10,8 @@ import pytest
 from ablage.storage.base import Area
 from ablage.storage.provision import provision_buckets
 from ablage.storage.s3 import S3Config, S3Storage
-from moto.server import ThreadedMotoServer
+
+from tests.backends import unavailable
 
 # Dummy credentials, so that boto3 neither finds a developer's real ones nor looks for an instance profile.
 _ENV = {
@@ -31,8 +32,16 @@ def s3_endpoint() -> Iterator[str]:
             patch.setenv(name, value)
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
             patch.delenv(name, raising=False)
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as exc:
+            unavailable(f"no S3 server for the tests: moto[server] is not installed ({exc})")
+        # Port 0: each test process (pytest-xdist worker) gets a server on a port of its own.
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
+        try:
+            server.start()
+        except Exception as exc:
+            unavailable(f"the S3 server (moto) did not start on loopback: {exc}")
         host, port = server.get_host_and_port()
         try:
             yield f"http://{host}:{port}"

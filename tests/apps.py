@@ -1,0 +1,159 @@
+"""The real app for the tests, inside its lifespan, and what makes one app serve many tests in turn: waiting for
+its engines, draining its jobs, and emptying its database, storage and Redis namespace between tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+
+import anyio
+import httpx
+import redis
+from ablage.api.app import create_app as create_shared_app
+from ablage.api.state import AppState
+from ablage.db.models import Job, JobStatus
+from ablage.jobs.routes import ServiceRoute
+from ablage.settings import Settings
+from ablage.storage.base import Area, Storage
+from ablage.storage.local import LocalStorage
+from ablage.storage.s3 import S3Storage
+from ablage_services.cpu_backend.app import CPU_ROUTE
+from ablage_services.embedded import create_app as create_embedded_app
+from ablage_services.gpu_backend.app import gpu_route
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import MetaData, func, select, text
+
+from tests.fakes.engines import ENGINES as FAKE_ENGINES
+
+BASE_URL = "http://ablage.test"
+ENGINES_LOADED_TIMEOUT = 120.0
+DRAIN_TIMEOUT = 120.0
+
+
+def routes_with_fakes(settings: Settings) -> list[ServiceRoute]:
+    """The embedded service's routes; test engines named in ENABLED_ENGINES are preferred at both prefixes, so
+    ``auto`` picks them, and the real engines stay reachable by name."""
+    fakes = tuple(name for name in settings.ocr.enabled_engines if name in FAKE_ENGINES)
+    gpu = gpu_route(settings)
+    return [replace(gpu, fallback=fakes + gpu.fallback), replace(CPU_ROUTE, engines=fakes + CPU_ROUTE.engines)]
+
+
+def create_test_app(settings: Settings) -> FastAPI:
+    if not any(name in FAKE_ENGINES for name in settings.ocr.enabled_engines):
+        return create_embedded_app(settings)
+    return create_shared_app(settings, routes_with_fakes(settings))
+
+
+@dataclass
+class RunningApp:
+    """An app whose lifespan has started."""
+
+    app: FastAPI
+    asgi: object  # the app as the lifespan manager wraps it, with the lifespan's state
+    settings: Settings
+
+    @property
+    def state(self) -> AppState:
+        state: AppState = self.app.state.ablage
+        return state
+
+    @property
+    def storage(self) -> Storage:
+        return self.state.backends.storage
+
+    def client(self) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.asgi)  # type: ignore[arg-type]
+        return httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=300)
+
+    async def wait_for_engines(self, names: Sequence[str], timeout: float = ENGINES_LOADED_TIMEOUT) -> None:
+        """Engines may load in the background after start-up; wait until ``names`` say they are loaded."""
+        if not names:
+            return
+        deadline = time.monotonic() + timeout
+        async with self.client() as client:
+            while True:
+                listed = {e["name"]: e for e in (await client.get("/api/v1/cpu/engines")).json()["engines"]}
+                if all(listed.get(name, {}).get("loaded") for name in names):
+                    return
+                if time.monotonic() > deadline:
+                    waiting = {name: listed.get(name) for name in names if not listed.get(name, {}).get("loaded")}
+                    raise AssertionError(f"engines not loaded within {timeout:.0f} s: {waiting}")
+                await anyio.sleep(0.1)
+
+    def unfinished_jobs(self) -> int:
+        unfinished = select(func.count()).select_from(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))
+        with self.state.backends.sessions() as session:
+            return int(session.scalar(unfinished) or 0)
+
+    def drain(self, timeout: float = DRAIN_TIMEOUT) -> None:
+        """Wait until the workers have finished every job a test left behind, so none writes into the next."""
+        deadline = time.monotonic() + timeout
+        while (left := self.unfinished_jobs()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if left:
+            raise AssertionError(f"{left} job(s) still queued or running {timeout:.0f} s after the test")
+
+    def reset(self) -> None:
+        """Drain, then empty the database (schema kept), the storage areas and the app's Redis namespace."""
+        self.drain()
+        _empty_database(self.state)
+        _empty_storage(self.storage)
+        if self.settings.queue.redis_url is not None:
+            _empty_namespace(self.settings.queue.redis_url.get_secret_value(), self.settings.queue.queue_namespace)
+
+
+@asynccontextmanager
+async def running_app(settings: Settings, engines: Sequence[str] = ()) -> AsyncIterator[RunningApp]:
+    """The test app for ``settings``, started; returns once ``engines`` report loaded."""
+    app = create_test_app(settings)
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager:
+        running = RunningApp(app, manager.app, settings)
+        await running.wait_for_engines(engines)
+        yield running
+
+
+def _empty_database(state: AppState) -> None:
+    db = state.backends.db
+    tables = MetaData()
+    tables.reflect(bind=db)
+    names = [table for table in reversed(tables.sorted_tables) if table.name != "alembic_version"]
+    with db.begin() as connection:
+        if db.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{table.name}"' for table in names)
+            connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
+        else:
+            for table in names:
+                connection.execute(table.delete())
+
+
+def _empty_storage(storage: Storage) -> None:
+    if isinstance(storage, LocalStorage):
+        for area in Area:
+            for child in (storage.root / area).iterdir():
+                storage.delete_prefix(area, child.name)
+        return
+    assert isinstance(storage, S3Storage), type(storage)
+    # Every version and delete marker: the originals bucket is versioned.
+    for area in Area:
+        bucket = storage.bucket(area)
+        for page in storage.client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            entries = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            if entries:
+                storage.client.delete_objects(
+                    Bucket=bucket,
+                    Delete={"Objects": [{"Key": e["Key"], "VersionId": e["VersionId"]} for e in entries]},
+                )
+
+
+def _empty_namespace(url: str, namespace: str) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        # The workers' heartbeats stay: they belong to the still-running workers, not to a test.
+        keys = [key for key in client.scan_iter(f"{namespace}:*") if not key.endswith(b":__heartbeats__")]
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
