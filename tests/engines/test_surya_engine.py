@@ -7,6 +7,7 @@ import os
 import socket
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -183,7 +184,18 @@ def test_pages_from_several_workers_share_batches(surya_model_dir: Path, recogni
     assert after - before == 4
 
 
-def test_a_page_lost_to_a_stopped_server_is_retried_not_blank(surya_model_dir: Path) -> None:
+def test_a_page_lost_to_a_stopped_server_is_retried_not_blank(
+    surya_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Surya's client and the OpenAI client under it back off between their own retries (about half a minute in
+    # all); the waits are theirs, not what is tested here, so they return at once.
+    from openai import _base_client
+    from surya.inference.backends import openai_client
+
+    no_wait = SimpleNamespace(**{name: getattr(time, name) for name in dir(time) if not name.startswith("_")})
+    no_wait.sleep = lambda _seconds: None
+    monkeypatch.setattr(openai_client, "time", no_wait)
+    monkeypatch.setattr(_base_client, "time", no_wait)
     with RecognitionServer() as server:
         engine = SuryaEngine(surya_settings(surya_model_dir, server.url))
     # The server is gone: Surya's client gives up on the page, and the engine reports it as a connection failure,
