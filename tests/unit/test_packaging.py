@@ -27,3 +27,14 @@ def test_every_package_folder_is_listed() -> None:
 def test_top_level_names_are_the_projects_own() -> None:
     top_level = distribution("ablage-system").read_text("top_level.txt") or ""
     assert sorted(top_level.split()) == ["ablage", "ablage_services"]
+
+
+def test_python_dash_m_ablage_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "ablage", "--help"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Usage: ablage" in shown.stdout and "storage" in shown.stdout
