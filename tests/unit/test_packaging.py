@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from importlib.metadata import distribution
 from pathlib import Path
@@ -30,9 +32,6 @@ def test_top_level_names_are_the_projects_own() -> None:
 
 
 def test_python_dash_m_ablage_runs_the_cli() -> None:
-    import subprocess
-    import sys
-
     shown = subprocess.run(
         [sys.executable, "-m", "ablage", "--help"], capture_output=True, text=True, check=False, timeout=60
     )
