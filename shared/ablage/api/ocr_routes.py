@@ -67,7 +67,7 @@ async def _submit(request: Request, state: AppState, route: ServiceRoute) -> Sub
         raise BadRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
     upload, form = await receive_upload(request, settings.upload.max_upload_size, settings.upload_tmp_dir)
     try:
-        check_form(form, route)
+        check_form(form)
         return await anyio.to_thread.run_sync(state.jobs.submit, upload, form, route, key)
     finally:
         upload.path.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ablage.api.uploads import FALSE_SPELLINGS, TRUE_SPELLINGS
-from ablage.errors import BadRequest, InvalidOption
+from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import SubmitForm
 
@@ -77,11 +77,8 @@ def request_body(route: ServiceRoute) -> dict[str, Any]:
     }
 
 
-def check_form(form: SubmitForm, route: ServiceRoute) -> None:
+def check_form(form: SubmitForm) -> None:
     if form.languages is not None and not re.fullmatch(LANGUAGES_PATTERN, form.languages):
         raise BadRequest(f"languages: {form.languages!r} is not a comma list of ISO 639-1 codes")
     if form.pages is not None and not re.fullmatch(PAGES_PATTERN, form.pages):
         raise BadRequest(f"pages: {form.pages!r} is not a list of page numbers and ranges like 1-3,5")
-    if form.engine is not None and form.engine not in engine_choices(route):
-        offered = ", ".join(engine_choices(route))
-        raise InvalidOption(f"engine {form.engine!r} is not offered at {route.prefix}; choose one of {offered}")

@@ -141,14 +141,11 @@ class EngineSupervisor:
                 if name in self._slots:
                     continue
                 registration = self._registrations.get(name)
-                if registration is None:
-                    reason = f"no installed package declares an engine named {name!r} (entry points ablage.engines)"
-                    self._slots[name] = _Slot(name, EngineState.not_installed, reason, attempted=True)
-                    if name in self.enabled:
-                        log.warning("engine %s is not installed: %s", name, reason)
-                    continue
-                if name not in self.enabled:
-                    self._slots[name] = _Slot(name, EngineState.not_enabled, "not in ENABLED_ENGINES", attempted=True)
+                if registration is None or name not in self.enabled:
+                    unstarted = self._unstarted(name)
+                    self._slots[name] = _Slot(name, unstarted.state, unstarted.reason, attempted=True)
+                    if registration is None and name in self.enabled:
+                        log.warning("engine %s is not installed: %s", name, unstarted.reason)
                     continue
                 slot = _Slot(name, EngineState.loading)
                 slot.thread = threading.Thread(
@@ -198,7 +195,8 @@ class EngineSupervisor:
 
     def _unstarted(self, name: str) -> EngineStatus:
         if name not in self._registrations:
-            return EngineStatus(name, EngineState.not_installed, f"no installed package declares {name!r}")
+            reason = f"no installed package declares an engine named {name!r} (entry points ablage.engines)"
+            return EngineStatus(name, EngineState.not_installed, reason)
         if name not in self.enabled:
             return EngineStatus(name, EngineState.not_enabled, "not in ENABLED_ENGINES")
         return EngineStatus(name, EngineState.not_enabled, "enabled, but this process does not load it")

@@ -91,7 +91,8 @@ class JobService:
     def _engine(self, route: ServiceRoute, requested: str | None, languages: list[str], kind: DocumentKind) -> str:
         """``auto``: the most preferred available engine that reads every requested language, or for office
         files the first document engine that reads them."""
-        name = (requested or "auto").strip().lower()
+        # Exactly as the OpenAPI document lists them: an engine name is not case-folded or trimmed.
+        name = requested or "auto"
         if name == "auto" and kind.is_office:
             return self._converter_for(route, kind)
         if name == "auto":
