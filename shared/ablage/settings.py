@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import ByteSize, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CommaList = Annotated[list[str], NoDecode]
@@ -71,7 +71,25 @@ class UploadSettings(_Env):
 class OcrSettings(_Env):
     languages: CommaList = Field(default_factory=lambda: ["de", "en"])
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), gt=0)
-    processing_timeout: float = Field(600, gt=0, description="seconds a job may run")
+    processing_timeout: float = Field(600, gt=0, description="seconds a job may run; its pages are killed after")
+    page_timeout: float = Field(
+        120,
+        gt=0,
+        description="seconds one page (render, orientation, OCR, text layer) may take; its process is then killed",
+    )
+    page_memory_limit: ByteSize = Field(
+        ByteSize(4 * 1024**3),
+        ge=0,
+        description="address space of each page process (RLIMIT_AS), e.g. 4GiB; a page beyond fails; 0: no limit",
+    )
+    page_processes: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        gt=0,
+        description="child processes that read pages, shared by the jobs of this process",
+    )
+    inspect_timeout: float = Field(
+        30, gt=0, description="seconds opening an upload (type, page count) may take at submit time"
+    )
     sync_timeout: float = Field(120, gt=0, description="seconds POST {prefix} waits before answering 202")
     max_queue_depth: int = Field(1000, gt=0, description="queued jobs before uploads get 503")
     detect_orientation: bool = True
@@ -162,6 +180,11 @@ class QueueSettings(_Env):
     sweep_interval: float = Field(15, gt=0, description="seconds between checks for jobs the queue lost")
     requeue_after: float = Field(
         900, gt=0, description="seconds a queued job may wait before it is sent to the queue again"
+    )
+    worker_health_host: str = Field("127.0.0.1", description="address of ``ablage worker``'s /live and /metrics")
+    worker_health_port: int = Field(8090, ge=0, le=65535, description="port of ``ablage worker``'s /live; 0: none")
+    worker_stall_timeout: float = Field(
+        60, gt=0, description="seconds beyond its limits a worker thread may go without progress before /live fails"
     )
 
     @property

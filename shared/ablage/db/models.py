@@ -23,6 +23,7 @@ class JobStatus(StrEnum):
     running = "running"
     succeeded = "succeeded"
     failed = "failed"
+    cancelled = "cancelled"
 
 
 class Document(Base):
@@ -77,4 +78,4 @@ class Job(Base):
 
     @property
     def finished(self) -> bool:
-        return self.status in (JobStatus.succeeded, JobStatus.failed)
+        return self.status in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
