@@ -25,7 +25,7 @@ async def wait_for(client: httpx.AsyncClient, location: str, timeout: float = 24
     deadline = time.monotonic() + timeout
     while True:
         status = (await client.get(location)).json()
-        if status["status"] in ("succeeded", "failed"):
+        if status["status"] in ("succeeded", "failed", "cancelled"):
             return status
         if time.monotonic() > deadline:
             raise AssertionError(f"job did not finish within {timeout} s: {status}")

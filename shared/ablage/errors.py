@@ -17,6 +17,11 @@ class AblageError(Exception):
         self.detail = detail
         self.extra = extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross from page processes to the job's worker; the default reduce would call __init__ with the
+        # detail alone and drop the fields subclasses add (EngineFallback's reason, Retry-After).
+        return (_restore, (type(self), self.detail, dict(self.__dict__)))
+
     def problem(self) -> dict[str, Any]:
         return {
             "type": f"/problems/{self.slug}",
@@ -25,6 +30,13 @@ class AblageError(Exception):
             "detail": self.detail,
             **self.extra,
         }
+
+
+def _restore(cls: type[AblageError], detail: str, state: dict[str, Any]) -> AblageError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, detail)
+    error.__dict__.update(state)
+    return error
 
 
 class BadRequest(AblageError):
@@ -77,6 +89,31 @@ class TooManyPixels(InvalidDocument):
 class ProcessingTimeout(InvalidDocument):
     slug = "processing-timeout"
     title = "Processing exceeded PROCESSING_TIMEOUT"
+
+
+class PageTooLarge(DocumentTooLarge):
+    """A page needed more memory than its process may have; the document, not the service, is the cause."""
+
+    title = "Page needs more memory than PAGE_MEMORY_LIMIT"
+
+
+class PageProcessDied(InvalidDocument):
+    slug = "page-process-died"
+    title = "The process reading a page stopped"
+
+
+class JobCancelled(AblageError):
+    """Recorded as the error of a job a client cancelled."""
+
+    status = 409
+    slug = "job-cancelled"
+    title = "Job was cancelled"
+
+
+class JobFinished(AblageError):
+    status = 409
+    slug = "job-finished"
+    title = "Job has already finished"
 
 
 class JobNotFound(AblageError):

@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from ablage.db.migrate import ensure_migrated
 from ablage.db.session import make_engine, make_sessionmaker
 from ablage.engines.supervisor import EngineSupervisor
+from ablage.executor.pool import PageExecutor
 from ablage.jobs.backends import Backends
+from ablage.jobs.cancellation import CancelSignals
 from ablage.jobs.completion import CompletionWaiters
+from ablage.jobs.lifecycle import JobLifecycle
 from ablage.jobs.queue import InProcessQueue, JobQueue
 from ablage.settings import Settings
 from ablage.storage.build import build_storage
@@ -45,7 +48,18 @@ def build_backends(settings: Settings) -> Backends:
         db.dispose()
         raise
     waiters = CompletionWaiters()
-    publish = getattr(queue, "publish_completion", None)
-    if publish is not None:
-        waiters.attach_publisher(publish)
-    return Backends(settings, db, sessions, storage, queue, EngineSupervisor(settings), waiters)
+    cancels = CancelSignals()
+    if settings.queue.uses_redis:
+        waiters.attach_publisher(lambda job_id: queue.publish(Backends.COMPLETED, job_id))
+        cancels.attach_publisher(lambda job_id: queue.publish(Backends.CANCEL, job_id))
+    return Backends(
+        settings,
+        db,
+        sessions,
+        storage,
+        queue,
+        EngineSupervisor(settings),
+        waiters,
+        JobLifecycle(settings.queue, sessions, cancels),
+        PageExecutor(settings),
+    )

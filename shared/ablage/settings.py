@@ -80,7 +80,7 @@ class OcrSettings(_Env):
     page_memory_limit: ByteSize = Field(
         ByteSize(4 * 1024**3),
         ge=0,
-        description="address space of each page process (RLIMIT_AS), e.g. 4GiB; a page beyond fails; 0: no limit",
+        description="memory of each page process (RLIMIT_DATA), e.g. 4GiB; a page that needs more fails; 0: none",
     )
     page_processes: int = Field(
         default_factory=lambda: max(1, os.cpu_count() or 1),

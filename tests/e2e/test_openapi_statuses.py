@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from ablage.api.problems import Problem
 from ablage.storage.base import Area, Storage
 
 from tests.conftest import ClientFactory
+from tests.fakes.engines import FAKE_HELD, held_pages
 from tests.images import encode, text_image
 from tests.jobs import submit, wait_for
 
@@ -62,7 +64,9 @@ async def _job(client: httpx.AsyncClient, answers: Answers, data: bytes, **field
 
 async def test_every_answer_is_documented(client_for: ClientFactory, storage: Storage) -> None:
     # A 10 ms SYNC_TIMEOUT lets the synchronous form answer both ways: 200 for a result it has, 202 otherwise.
-    async with client_for(upload={"max_upload_size": UPLOAD_LIMIT}, ocr={"sync_timeout": 0.01}) as client:
+    # fake-held besides the real engines: a job that is certainly running when it is cancelled.
+    ocr = {"sync_timeout": 0.01, "enabled_engines": ["rapidocr", "tesseract", FAKE_HELD]}
+    async with client_for(upload={"max_upload_size": UPLOAD_LIMIT}, ocr=ocr) as client:
         answers = Answers((await client.get("/openapi.json")).json())
         check = answers.check
 
@@ -110,6 +114,18 @@ async def test_every_answer_is_documented(client_for: ClientFactory, storage: St
         thumbnail = f"{JOB}/thumbnail"
         assert check(await client.get(f"{status_url}/thumbnail"), thumbnail).status_code == 200
         assert check(await client.get(f"{CPU}/jobs/unknown/thumbnail"), thumbnail).status_code == 404
+
+        cancel = f"{JOB}/cancel"
+        assert check(await client.post(f"{status_url}/cancel"), cancel).status_code == 409
+        assert check(await client.post(f"{CPU}/jobs/unknown/cancel"), cancel).status_code == 404
+        with held_pages() as gate:
+            held = await client.post(
+                f"{CPU}/jobs",
+                files={"file": ("held.png", encode(text_image("Auftrag"), "PNG"))},
+                data={"engine": FAKE_HELD},
+            )
+            assert await anyio.to_thread.run_sync(gate.entered.wait, 60)
+            assert check(await client.post(f"{held.headers['location']}/cancel"), cancel).status_code == 200
 
         assert check(await client.delete(status_url), JOB).status_code == 204
         assert check(await client.delete(status_url), JOB).status_code == 404

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 from typing import ClassVar
 
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineHost, EngineInfo, EngineInput
 from ablage.errors import EngineUnavailable
 from ablage.results.layout import ocr_page
 from ablage.results.model import Block, Line, Page, Word
@@ -21,6 +21,7 @@ class PageEcho:
 
     name = "echo"
     reads = EngineInput.pages
+    host = EngineHost.page_process
 
     def __init__(self, settings: Settings) -> None:
         self.closed = False

@@ -23,7 +23,7 @@ PAGE = encode(text_image("Rechnung 4711"), "PNG")
 
 _PLUGIN = '''
 """A third party's engine: reads every page as the word "plugin"."""
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineInfo, EngineHost, EngineInput
 from ablage.results.layout import ocr_page
 from ablage.results.model import Block, Line, Word
 
@@ -31,6 +31,7 @@ from ablage.results.model import Block, Line, Word
 class PluginEngine:
     name = "echo-plugin"
     reads = EngineInput.pages
+    host = EngineHost.page_process
 
     def __init__(self, settings):
         self.languages = list(settings.ocr.languages)

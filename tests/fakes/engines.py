@@ -3,9 +3,14 @@ status codes, idempotency, deletes, parsing and timeouts are tested without the 
 
 - ``fake``: two lines of text derived from the page's pixels (``expected_text``), with word boxes.
 - ``fake-held``: the same, but each page waits until the test opens the gate (``held_pages``), so a test sees a
-  job that is certainly still running.
-- ``fake-hang``: never finishes a page; it gives up, as a real engine does, when the job's timeout runs out.
+  job that is certainly still running. The gate is a file, so it holds pages in the page processes too.
+- ``fake-hang``: never finishes a page and ignores its timeout, like a C library stuck in a loop.
+- ``fake-hog``: allocates memory without bound.
+- ``fake-sigkill``: its process is killed with SIGKILL in the middle of the page.
 - ``fake-crash``: raises an unexpected error on every page.
+
+``fake-hang``, ``fake-hog`` and ``fake-sigkill`` run only in a page process: anywhere else they would take the
+test process down with them.
 
 They run the real pipeline around them (decoding, rendering, orientation, storage, rendering of every result
 format); only the recognition is replaced.
@@ -14,12 +19,15 @@ format); only the recognition is replaced.
 from __future__ import annotations
 
 import hashlib
-import threading
+import os
+import signal
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineHost, EngineInfo, EngineInput
 from ablage.engines.languages import ISO_639_2
 from ablage.errors import ProcessingTimeout
 from ablage.results.layout import ocr_page, split_line
@@ -31,6 +39,8 @@ FAKE = "fake"
 FAKE_HELD = "fake-held"
 FAKE_HANG = "fake-hang"
 FAKE_CRASH = "fake-crash"
+FAKE_HOG = "fake-hog"
+FAKE_SIGKILL = "fake-sigkill"
 CONFIDENCE = 0.9
 VERSION = "1.0-test"
 # The languages of the real engines' models in this install, so language checks behave as in production.
@@ -59,6 +69,7 @@ def expected_text(image: Image.Image, page_number: int = 1) -> str:
 class FakeEngine:
     name = FAKE
     reads = EngineInput.pages
+    host = EngineHost.page_process
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -97,22 +108,71 @@ class FakeEngine:
         return None
 
 
+# One folder per test process, chosen before any page process starts: they inherit it through the environment.
+_GATE_DIR = Path(os.environ.setdefault("ABLAGE_TEST_GATE_DIR", tempfile.mkdtemp(prefix="ablage-gate-")))
+
+
+class _FileFlag:
+    """A flag that page processes see: set while its file exists (or, inverted, while it does not)."""
+
+    def __init__(self, path: Path, *, set_when_present: bool = True) -> None:
+        self._path = path
+        self._present = set_when_present
+
+    def is_set(self) -> bool:
+        return self._path.exists() == self._present
+
+    def set(self, content: str = "") -> None:
+        if self._present:
+            self._path.write_text(content)
+        else:
+            self._path.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        if self._present:
+            self._path.unlink(missing_ok=True)
+        else:
+            self._path.write_text("")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+        while not self.is_set():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+
 class _Gate:
-    """Closed, pages of ``fake-held`` wait; ``entered`` tells the test that one is waiting."""
+    """Closed, pages of ``fake-held`` wait; ``entered`` tells the test that one is waiting, and ``pids`` which
+    processes hold such pages."""
 
-    def __init__(self) -> None:
-        self.open = threading.Event()
-        self.open.set()
-        self.entered = threading.Event()
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._folder = folder
+        self.open = _FileFlag(folder / "closed", set_when_present=False)
+        self.entered = _FileFlag(folder / "entered")
+
+    def enter(self) -> None:
+        (self._folder / f"pid-{os.getpid()}").write_text("")
+        self.entered.set()
+
+    def pids(self) -> list[int]:
+        return [int(path.name.removeprefix("pid-")) for path in self._folder.glob("pid-*")]
+
+    def reset(self) -> None:
+        self.entered.clear()
+        for path in self._folder.glob("pid-*"):
+            path.unlink(missing_ok=True)
 
 
-_GATE = _Gate()
+_GATE = _Gate(_GATE_DIR)
 
 
 @contextmanager
 def held_pages() -> Iterator[_Gate]:
     """Pages of ``fake-held`` wait until the block ends or ``gate.open.set()``; the gate is open again after."""
-    _GATE.entered.clear()
+    _GATE.reset()
     _GATE.open.clear()
     try:
         yield _GATE
@@ -124,18 +184,49 @@ class HeldEngine(FakeEngine):
     name = FAKE_HELD
 
     def _before_page(self, timeout: float | None) -> None:
-        _GATE.entered.set()
+        _GATE.enter()
         if not _GATE.open.wait(timeout):
             raise ProcessingTimeout("the page was held until the processing timeout ran out")
+
+
+def _page_process_only(name: str) -> None:
+    from ablage.executor.child import in_page_process
+
+    if not in_page_process():
+        raise RuntimeError(f"the test engine {name} runs only in a page process")
 
 
 class HangingEngine(FakeEngine):
     name = FAKE_HANG
 
     def _before_page(self, timeout: float | None) -> None:
-        # Bounded even without a timeout, so that a mistaken test cannot stall a worker for ever.
-        time.sleep(min(timeout if timeout is not None else 60.0, 60.0))
-        raise ProcessingTimeout("the page did not finish within the processing timeout")
+        _page_process_only(self.name)
+        _GATE.enter()
+        while True:
+            time.sleep(3600)
+
+
+class HoggingEngine(FakeEngine):
+    name = FAKE_HOG
+
+    def _before_page(self, timeout: float | None) -> None:
+        _page_process_only(self.name)
+        hoard = []
+        while True:
+            # Touched, so that the pages are really taken, not only reserved.
+            chunk = bytearray(64 * 1024 * 1024)
+            chunk[::4096] = b"x" * len(chunk[::4096])
+            hoard.append(chunk)
+
+
+class SigkilledEngine(FakeEngine):
+    name = FAKE_SIGKILL
+
+    def _before_page(self, timeout: float | None) -> None:
+        _page_process_only(self.name)
+        _GATE.enter()
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class CrashingEngine(FakeEngine):
@@ -150,4 +241,6 @@ ENGINES = {
     FAKE_HELD: "tests.fakes.engines:HeldEngine",
     FAKE_HANG: "tests.fakes.engines:HangingEngine",
     FAKE_CRASH: "tests.fakes.engines:CrashingEngine",
+    FAKE_HOG: "tests.fakes.engines:HoggingEngine",
+    FAKE_SIGKILL: "tests.fakes.engines:SigkilledEngine",
 }

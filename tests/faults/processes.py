@@ -39,18 +39,35 @@ def environment(settings: Settings) -> dict[str, str]:
         "S3_BUCKET_PROCESSED": settings.bucket("processed"),
         "S3_BUCKET_THUMBNAILS": settings.bucket("thumbnails"),
         "ENABLED_ENGINES": ",".join(settings.ocr.enabled_engines),
+        "PROCESSING_TIMEOUT": str(settings.ocr.processing_timeout),
+        "PAGE_TIMEOUT": str(settings.ocr.page_timeout),
+        "PAGE_PROCESSES": str(settings.ocr.page_processes),
+        "PAGE_MEMORY_LIMIT": str(int(settings.ocr.page_memory_limit)),
+        "WORKER_HEALTH_PORT": str(settings.queue.worker_health_port),
         "LOG_LEVEL": "INFO",
     }
     return os.environ | env
 
 
-def start_worker(settings: Settings, log: Path, threads: int = 1) -> subprocess.Popen[bytes]:
+# ``ablage worker`` with the test engines registered, as ``register_engine`` does in the test process.
+_WITH_TEST_ENGINES = (
+    "import sys; from ablage.engines.registry import register_engine; from tests.fakes.engines import ENGINES; "
+    "[register_engine(name, target) for name, target in ENGINES.items()]; "
+    "from ablage.cli.main import app; app(sys.argv[1:])"
+)
+
+
+def start_worker(
+    settings: Settings, log: Path, threads: int = 1, test_engines: bool = False
+) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
+    launcher = ["-c", _WITH_TEST_ENGINES] if test_engines else ["-m", "ablage.cli.main"]
     return subprocess.Popen(
-        [sys.executable, "-m", "ablage.cli.main", "worker", "--queue", "cpu", "--threads", str(threads)],
+        [sys.executable, *launcher, "worker", "--queue", "cpu", "--threads", str(threads)],
         env=environment(settings),
         stdout=handle,
         stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[2],
     )
 
 

@@ -8,7 +8,16 @@ from ablage.results.text import render_text
 from ablage.settings import Settings
 from PIL import Image
 
-from tests.fakes.engines import CrashingEngine, FakeEngine, HangingEngine, HeldEngine, expected_text, held_pages
+from tests.fakes.engines import (
+    CrashingEngine,
+    FakeEngine,
+    HangingEngine,
+    HeldEngine,
+    HoggingEngine,
+    SigkilledEngine,
+    expected_text,
+    held_pages,
+)
 from tests.images import text_image
 
 
@@ -30,12 +39,17 @@ def test_the_engine_returns_the_expected_text_with_word_boxes() -> None:
     assert all(0 <= word.bbox[0] <= word.bbox[2] <= page.width for word in words)
 
 
-def test_hang_and_held_engines_give_up_at_the_timeout_and_crash_raises() -> None:
+def test_held_engine_gives_up_at_the_timeout_and_crash_raises() -> None:
     page = text_image("x")
-    with pytest.raises(ProcessingTimeout):
-        HangingEngine(Settings()).recognize(page, page_number=1, dpi=300, languages=["de"], timeout=0.01)
     with held_pages() as gate, pytest.raises(ProcessingTimeout):
         HeldEngine(Settings()).recognize(page, page_number=1, dpi=300, languages=["de"], timeout=0.01)
     assert gate.entered.is_set() and gate.open.is_set()
     with pytest.raises(RuntimeError):
         CrashingEngine(Settings()).recognize(page, page_number=1, dpi=300, languages=["de"])
+
+
+def test_the_fault_engines_refuse_to_run_outside_a_page_process() -> None:
+    page = text_image("x")
+    for engine in (HangingEngine(Settings()), HoggingEngine(Settings()), SigkilledEngine(Settings())):
+        with pytest.raises(RuntimeError, match="only in a page process"):
+            engine.recognize(page, page_number=1, dpi=300, languages=["de"])

@@ -17,6 +17,7 @@ from ablage.api.problems import register_exception_handlers
 from ablage.api.state import AppState
 from ablage.api.system_routes import router as system_router
 from ablage.engines.registry import plugin_engines
+from ablage.jobs.backends import Backends
 from ablage.jobs.processor import JobProcessor
 from ablage.jobs.routes import ServiceRoute, queues_of
 from ablage.jobs.service import JobService
@@ -39,14 +40,14 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
         log.warning("engines still loading after %.0f s; they join when ready", settings.ocr.engine_start_wait)
     state = AppState(backends, tuple(routes), JobService(backends))
     if settings.queue.runs_embedded_workers:
-        processor = JobProcessor.serving(settings, backends, routes, candidates)
+        processor = JobProcessor.serving(backends, routes, candidates)
         backends.queue.start_workers(processor, queues_of(routes), settings.ocr.workers, processor.warm_up)
     if settings.queue.uses_redis:
-        state.sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
+        state.sweeper = Sweeper(settings.queue, backends.sessions, backends.queue, backends.lifecycle)
         state.sweeper.start()
-        listen = getattr(backends.queue, "listen_completions", None)
-        if listen is not None:
-            listen(backends.waiters.wake)
+        backends.queue.subscribe(Backends.COMPLETED, backends.waiters.wake)
+        if settings.queue.runs_embedded_workers:
+            backends.queue.subscribe(Backends.CANCEL, backends.lifecycle.cancels.deliver)
     return state
 
 

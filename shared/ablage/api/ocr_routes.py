@@ -111,6 +111,7 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
             200: {"model": OcrResult, "description": "The result", "headers": {"Location": LOCATION}},
             202: _ACCEPTED | {"description": "Still running after SYNC_TIMEOUT: poll `Location`"},
             **_UPLOAD_PROBLEMS,
+            **problem(409, "The job was cancelled while the request waited"),
         },
     )
     async def recognize(request: Request, state: StateDep) -> Response:
@@ -173,10 +174,24 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
     def get_thumbnail(job_id: str, state: StateDep) -> Response:
         return Response(state.jobs.thumbnail(job_id), media_type="image/webp")
 
+    @router.post(
+        "/jobs/{job_id}/cancel",
+        summary="Cancel a queued or running job",
+        description=(
+            "Ends the job as `cancelled`; a running job's pages stop within about two seconds, wherever it runs. "
+            "Pages already read are discarded: a cancelled job has no result, and its `progress` shows how far it "
+            "got. The original stays stored for the document's other jobs (DELETE removes it with the last one)."
+        ),
+        responses={**_JOB_PROBLEMS, **problem(409, "The job has already finished")},
+    )
+    def cancel_job(job_id: str, state: StateDep) -> JobView:
+        return job_view(state.jobs.cancel(job_id), route.prefix)
+
     @router.delete(
         "/jobs/{job_id}",
         status_code=204,
         summary="Delete a job and its stored artifacts",
+        description="A running job is cancelled first; its pages stop within about two seconds.",
         response_class=Response,
         responses=_JOB_PROBLEMS,
     )

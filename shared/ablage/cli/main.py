@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 import uuid
 from enum import StrEnum
@@ -18,14 +19,13 @@ from ablage.cli.services import app_factory
 from ablage.cli.storage import storage_app
 from ablage.cli.worker import worker
 from ablage.documents.selection import parse_pages, select_pages
-from ablage.documents.sniff import DocumentKind, check_allowed, sniff
-from ablage.documents.source import open_document
-from ablage.engines.base import PageEngine
+from ablage.documents.sniff import DocumentKind
+from ablage.engines.base import EngineHost, PageEngine
 from ablage.engines.supervisor import EngineSupervisor
 from ablage.errors import AblageError
-from ablage.jobs.pipeline import build_result, recognize_pages
+from ablage.executor.pool import PageExecutor
+from ablage.jobs.pipeline import ReadRequest, build_result, read_document
 from ablage.results.render import ARTIFACTS, ResultFormat
-from ablage.results.searchable_pdf import SearchablePdfWriter
 from ablage.settings import Settings
 
 app = typer.Typer(help="Ablage-System: OCR for German and English business documents.", no_args_is_help=True)
@@ -82,20 +82,29 @@ def ocr(
             engine = engines.pages(engine_name)
         except AblageError as exc:
             raise typer.BadParameter(exc.detail) from None
-        with tqdm(total=len(files), unit="file", desc="files", position=0) as file_bar:
-            for path in files:
-                try:
-                    _recognize_file(path, settings, engine, languages, output_format, output_dir, pages, force_ocr)
-                except AblageError as exc:
-                    failures += 1
-                    tqdm.write(f"{path}: {exc.detail}")
-                file_bar.update()
+        executor = PageExecutor(settings)
+        if engine.host is EngineHost.page_process:
+            executor.start([engine_name])
+        try:
+            with tqdm(total=len(files), unit="file", desc="files", position=0) as file_bar:
+                for path in files:
+                    try:
+                        _recognize_file(
+                            path, executor, settings, engine, languages, output_format, output_dir, pages, force_ocr
+                        )
+                    except AblageError as exc:
+                        failures += 1
+                        tqdm.write(f"{path}: {exc.detail}")
+                    file_bar.update()
+        finally:
+            executor.close()
     if failures:
         raise typer.Exit(code=1)
 
 
 def _recognize_file(
     path: Path,
+    executor: PageExecutor,
     settings: Settings,
     engine: PageEngine,
     languages: list[str],
@@ -105,36 +114,34 @@ def _recognize_file(
     force_ocr: bool,
 ) -> None:
     artifact = ARTIFACTS[output_format]
-    kind = sniff(path)
-    check_allowed(kind, settings.upload.allowed_extensions)
-    source = open_document(path, kind, settings.upload)
-    pdf = SearchablePdfWriter() if artifact.render is None else None
-    try:
-        selected = select_pages(parse_pages(pages), source.page_count)
-        with tqdm(total=len(selected), unit="page", desc=path.name, position=1, leave=False) as page_bar:
-            recognized = recognize_pages(
-                source,
-                selected,
-                engine,
-                languages=languages,
-                force_ocr=force_ocr,
-                detect_orientation=settings.ocr.detect_orientation,
-                deadline=time.monotonic() + settings.ocr.processing_timeout,
-                on_page=lambda _done, _page: page_bar.update(),
-                searchable_pdf=pdf,
-                original_pdf=path if kind is DocumentKind.pdf else None,
-            )
-        target = output_dir / f"{path.stem}{Path(artifact.filename).suffix}" if output_dir else None
-        if pdf is not None:
-            assert target is not None
-            pdf.save(target)
-            return
-    finally:
-        if pdf is not None:
-            pdf.close()
-        source.close()
-    assert artifact.render is not None
-    rendered = artifact.render(build_result(str(uuid.uuid4()), engine, languages, recognized))
+    found, page_count = executor.inspect(str(path))
+    kind = DocumentKind(found)
+    selected = select_pages(parse_pages(pages), page_count)
+    target = output_dir / f"{path.stem}{Path(artifact.filename).suffix}" if output_dir else None
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        tqdm(total=len(selected), unit="page", desc=path.name, position=1, leave=False) as page_bar,
+    ):
+        request = ReadRequest(
+            path=path.resolve(),
+            kind=kind,
+            pages=selected,
+            engine=engine,
+            languages=languages,
+            force_ocr=force_ocr,
+            detect_orientation=settings.ocr.detect_orientation,
+            searchable_pdf=target.resolve() if artifact.render is None and target is not None else None,
+        )
+        recognized = read_document(
+            executor,
+            request,
+            scratch=Path(scratch),
+            deadline=time.monotonic() + settings.ocr.processing_timeout,
+            on_page=lambda _done, _page: page_bar.update(),
+        )
+    if artifact.render is None:
+        return
+    rendered = artifact.render(build_result(str(uuid.uuid4()), engine, languages, recognized.pages))
     if target is not None:
         target.write_text(rendered, encoding="utf-8")
     else:

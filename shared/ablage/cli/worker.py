@@ -25,8 +25,10 @@ def worker(
     threads: Annotated[int | None, typer.Option(help="worker threads (default: WORKERS)")] = None,
 ) -> None:
     """Run OCR workers on the Redis queue (needs REDIS_URL) until SIGTERM or SIGINT."""
+    from ablage.jobs.backends import Backends
     from ablage.jobs.processor import JobProcessor
     from ablage.jobs.sweeper import Sweeper
+    from ablage.jobs.worker_health import WorkerHealth
     from ablage.runtime import build_backends
 
     settings = Settings()
@@ -41,12 +43,20 @@ def worker(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     backends.engines.start(_engines_to_load(routes, queue))
     backends.engines.wait_started(settings.ocr.engine_start_wait)
-    processor = JobProcessor.serving(settings, backends, routes, engines)
+    processor = JobProcessor.serving(backends, routes, engines)
+    backends.queue.subscribe(Backends.CANCEL, backends.lifecycle.cancels.deliver)
     backends.queue.start_workers(processor, [queue.value], threads or settings.ocr.workers, processor.warm_up)
-    sweeper = Sweeper(settings.queue, backends.sessions, backends.queue)
+    sweeper = Sweeper(settings.queue, backends.sessions, backends.queue, backends.lifecycle)
     sweeper.start()
-    typer.echo(f"worker {processor.worker_id} consuming {queue.value} with engines {', '.join(engines)}")
+    health = WorkerHealth(processor.liveness)
+    where = ""
+    if settings.queue.worker_health_port:
+        port = health.serve(settings.queue.worker_health_host, settings.queue.worker_health_port)
+        where = f"; /live on {settings.queue.worker_health_host}:{port}"
+    health.notify_systemd()
+    typer.echo(f"worker {processor.worker_id} consuming {queue.value} with engines {', '.join(engines)}{where}")
     stop.wait()
+    health.stop()
     sweeper.stop()
     backends.close()
 

@@ -32,12 +32,20 @@ class EngineInput(StrEnum):
     """Whole files by their structure (office files, PDFs read across pages): the job calls ``convert``."""
 
 
+class EngineHost(StrEnum):
+    page_process = "page-process"
+    """Runs in the page processes, where a page past its time or memory limit is stopped by killing its process."""
+    service = "service"
+    """Stays in the service's process (GPU engines and their batcher); the page processes render for it."""
+
+
 class Engine(Protocol):
     """Every engine. ``reads`` says which of the two method sets below it has; callers pick the set with
     ``page_engine`` or ``document_engine``, never by probing for methods."""
 
     name: str
     reads: EngineInput
+    host: EngineHost
 
     def info(self) -> EngineInfo: ...
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineHost, EngineInfo, EngineInput
 from ablage.engines.checkpoints import missing_checkpoint_files
 from ablage.engines.languages import ISO_639_2
 from ablage.errors import EngineNotInstalled, EngineUnavailable, InvalidDocument, ProcessingTimeout
@@ -60,6 +60,7 @@ def missing_models(artifacts: Path) -> list[Path]:
 class DoclingEngine:
     name = "docling"
     reads = EngineInput.documents
+    host = EngineHost.page_process
 
     def __init__(self, settings: Settings) -> None:
         try:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineHost, EngineInfo, EngineInput
 from ablage.errors import EngineNotInstalled, ProcessingTimeout
 from ablage.results.layout import group_lines, ocr_page
 from ablage.results.model import BBox, Line, Page, Word, union_bbox
@@ -34,6 +34,7 @@ def _bbox(points: Any) -> BBox:
 class RapidOcrEngine:
     name = "rapidocr"
     reads = EngineInput.pages
+    host = EngineHost.page_process
 
     def __init__(self, settings: Settings) -> None:
         try:

@@ -61,6 +61,11 @@ def register_engine(name: str, target: str) -> None:
     _REGISTERED[name] = target
 
 
+def registered_in_code() -> dict[str, str]:
+    """The ``register_engine`` calls of this process, for processes started from it to repeat."""
+    return dict(_REGISTERED)
+
+
 def unregister_engine(name: str) -> None:
     _REGISTERED.pop(name, None)
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineHost, EngineInfo, EngineInput
 from ablage.engines.batcher import MicroBatcher
 from ablage.engines.checkpoints import missing_checkpoint_files
 from ablage.errors import EngineNotInstalled, EngineUnavailable, ProcessingTimeout
@@ -122,6 +122,7 @@ def place_lines(texts: list[str], block: BBox, detected: list[BBox], confidence:
 class SuryaEngine:
     name = "surya"
     reads = EngineInput.pages
+    host = EngineHost.page_process
 
     def __init__(self, settings: Settings) -> None:
         # Checked first, without importing it (torch): a missing library is for good, a missing setting is not.

@@ -10,7 +10,7 @@ import tesserocr
 from PIL import Image
 from tesserocr import PT, RIL
 
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineHost, EngineInfo, EngineInput
 from ablage.engines.languages import ISO_639_1, ISO_639_2
 from ablage.errors import EngineUnavailable, ProcessingTimeout
 from ablage.results.layout import ocr_page
@@ -35,6 +35,7 @@ def installed_models(path: Path) -> set[str]:
 class TesseractEngine:
     name = "tesseract"
     reads = EngineInput.pages
+    host = EngineHost.page_process
 
     def __init__(self, settings: Settings) -> None:
         self._path = tessdata_dir()

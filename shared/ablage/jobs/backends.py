@@ -8,7 +8,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ablage.engines.supervisor import EngineSupervisor
+from ablage.executor.pool import PageExecutor
 from ablage.jobs.completion import CompletionWaiters
+from ablage.jobs.lifecycle import JobLifecycle
 from ablage.jobs.queue import JobQueue
 from ablage.settings import Settings
 from ablage.storage.base import Storage
@@ -24,8 +26,16 @@ class Backends:
     engines: EngineSupervisor
     """Not started: the process starts the engines it serves (``engines.start``)."""
     waiters: CompletionWaiters
+    lifecycle: JobLifecycle
+    pages: PageExecutor
+    """Not started: processes that run jobs start it (``pages.start``); others use it to inspect uploads."""
+
+    # Topics of the queue's pub/sub between processes.
+    COMPLETED = "completed"
+    CANCEL = "cancel"
 
     def close(self) -> None:
         self.queue.stop()
+        self.pages.close()
         self.engines.close()
         self.db.dispose()

@@ -1,28 +1,30 @@
-"""The page loop shared by the job worker and the ``ablage ocr`` command."""
+"""Reading a document's pages: in the page processes for jobs and ``ablage ocr`` (``read_document``), or one
+after another in the calling process for evaluation and benchmarks of the engines themselves
+(``recognize_pages``)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
-from ablage.documents.orientation import upright
 from ablage.documents.pages import DocumentSource
-from ablage.documents.sniff import sniff
+from ablage.documents.sniff import DocumentKind, sniff
 from ablage.documents.source import open_document
-from ablage.engines.base import Engine, PageEngine
+from ablage.engines.base import Engine, EngineHost, PageEngine
 from ablage.errors import ProcessingTimeout
+from ablage.executor import child
+from ablage.executor.page import PageWork, read_page, write_layer
+from ablage.executor.pool import PageExecutor
 from ablage.metrics import PAGES
 from ablage.results.markdown import render_markdown
 from ablage.results.model import EngineRef, OcrResult, Page
-from ablage.results.searchable_pdf import SearchablePdfWriter
 from ablage.results.text import render_text
 from ablage.settings import UploadSettings
 
 PageCallback = Callable[[int, Page], None]
-ImageCallback = Callable[[int, Image.Image], None]
 
 
 def recognize_pages(
@@ -35,16 +37,9 @@ def recognize_pages(
     detect_orientation: bool,
     deadline: float,
     on_page: PageCallback | None = None,
-    on_image: ImageCallback | None = None,
-    searchable_pdf: SearchablePdfWriter | None = None,
-    original_pdf: Path | None = None,
 ) -> list[Page]:
-    """Text-layer pages are read, the rest turned upright and OCR'd; ``deadline`` is a monotonic time.
-
-    ``on_image`` sees each rendered page image as it is, before it is turned (thumbnails use it, so a page
-    is decoded once). ``searchable_pdf`` gets every page: OCR'd ones as image plus invisible text, text-layer
-    ones copied from ``original_pdf``.
-    """
+    """In this process, one page after another: text-layer pages are read, the rest turned upright and OCR'd;
+    ``deadline`` is a monotonic time, checked between pages and handed to the engine."""
     results: list[Page] = []
     for done, number in enumerate(pages, 1):
         remaining = deadline - time.monotonic()
@@ -52,31 +47,112 @@ def recognize_pages(
             raise ProcessingTimeout(
                 f"stopped after {done - 1} of {len(pages)} pages when the processing timeout ran out"
             )
-        page_input = source.page(number, want_text_layer=not force_ocr)
-        if page_input.text_page is not None:
-            page = page_input.text_page
-            if searchable_pdf is not None and original_pdf is not None:
-                searchable_pdf.add_original_page(original_pdf, number)
-        else:
-            assert page_input.image is not None
-            image = page_input.image
-            if on_image is not None:
-                on_image(number, image)
-            if detect_orientation:
-                image, _ = upright(image)
-            page = engine.recognize(
-                image, page_number=number, dpi=page_input.dpi, languages=languages, timeout=remaining
-            )
-            if time.monotonic() > deadline:
-                # Engines that cannot be interrupted mid-page finish it late: the job is over time all the same.
-                raise ProcessingTimeout(f"page {number} finished after the processing timeout ran out")
-            if searchable_pdf is not None:
-                searchable_pdf.add_image_page(image, page)
+        work = PageWork("", "", number, engine.name, tuple(languages), force_ocr, detect_orientation)
+        page = read_page(source, work, engine, remaining).page
+        assert page is not None
+        if time.monotonic() > deadline:
+            raise ProcessingTimeout(f"page {number} finished after the processing timeout ran out")
         PAGES.labels(page.engine, page.source).inc()
         results.append(page)
         if on_page is not None:
             on_page(done, page)
     return results
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    path: Path
+    kind: DocumentKind
+    pages: Sequence[int]
+    engine: PageEngine
+    languages: Sequence[str]
+    force_ocr: bool
+    detect_orientation: bool
+    searchable_pdf: Path | None = None
+    """Write the searchable PDF here: OCR'd pages as image and invisible text, text-layer pages unchanged."""
+    thumbnail: bool = False
+    """Return page 1's thumbnail."""
+
+
+@dataclass
+class ReadOutcome:
+    pages: list[Page]
+    thumbnail: bytes | None
+
+
+def read_document(
+    executor: PageExecutor,
+    request: ReadRequest,
+    *,
+    scratch: Path,
+    deadline: float,
+    cancelled: threading.Event | None = None,
+    on_page: PageCallback | None = None,
+) -> ReadOutcome:
+    """The pages in the page processes, fanned out over all of them; ``scratch`` holds the pages' PDFs.
+
+    An engine of the service's own process (a GPU engine with its batcher) reads the pages here as the page
+    processes render them, in order."""
+    in_service = request.engine.host is EngineHost.service
+    layer_dir = str(scratch) if request.searchable_pdf is not None else None
+    works = [
+        PageWork(
+            path=str(request.path),
+            kind=request.kind.value,
+            number=number,
+            engine=None if in_service else request.engine.name,
+            languages=tuple(request.languages),
+            force_ocr=request.force_ocr,
+            detect_orientation=request.detect_orientation,
+            thumbnail=request.thumbnail and number == 1,
+            layer_dir=layer_dir,
+        )
+        for number in request.pages
+    ]
+    pages: list[Page] = []
+    parts: list[tuple[str, int]] = []
+    thumbnail: bytes | None = None
+    for done, outcome in enumerate(executor.read_pages(works, deadline=deadline, cancelled=cancelled), 1):
+        page, layer = outcome.page, outcome.layer
+        if page is None:
+            assert outcome.image is not None
+            image = outcome.image.image()
+            remaining = deadline - time.monotonic()
+            page = request.engine.recognize(
+                image, page_number=outcome.number, dpi=outcome.dpi, languages=request.languages, timeout=remaining
+            )
+            if time.monotonic() > deadline:
+                raise ProcessingTimeout(f"page {outcome.number} finished after the processing timeout ran out")
+            if layer_dir is not None:
+                layer = write_layer(image, page, layer_dir)
+        if outcome.thumbnail is not None:
+            thumbnail = outcome.thumbnail
+        parts.append((layer, 1) if layer is not None else (str(request.path), outcome.number))
+        PAGES.labels(page.engine, page.source).inc()
+        pages.append(page)
+        if on_page is not None:
+            on_page(done, page)
+    remaining = max(0.001, deadline - time.monotonic())
+    if request.thumbnail and thumbnail is None:
+        # Page 1 was not rendered: it was not selected, or it was read from its text layer.
+        thumbnail = executor.call(
+            child.thumbnail,
+            str(request.path),
+            request.kind.value,
+            what="page 1",
+            timeout=remaining,
+            cancelled=cancelled,
+        )
+    if request.searchable_pdf is not None:
+        executor.call(
+            child.assemble,
+            parts,
+            str(request.searchable_pdf),
+            what="the searchable PDF",
+            timeout=max(0.001, deadline - time.monotonic()),
+            cancelled=cancelled,
+        )
+    return ReadOutcome(pages, thumbnail)
 
 
 def ocr_file(

@@ -46,6 +46,12 @@ class JobQueue(Protocol):
         """True once every worker thread has warmed up."""
         ...
 
+    def publish(self, topic: str, message: str) -> None:
+        """Tells every process subscribed to ``topic``; a queue within one process has no one else to tell."""
+        ...
+
+    def subscribe(self, topic: str, on_message: Callable[[str], None]) -> None: ...
+
     def stop(self) -> None: ...
 
 
@@ -127,6 +133,12 @@ class InProcessQueue:
         self._queue.put(job_id)
 
     def check(self) -> None:
+        return None
+
+    def publish(self, topic: str, message: str) -> None:
+        return None
+
+    def subscribe(self, topic: str, on_message: Callable[[str], None]) -> None:
         return None
 
     def stop(self, timeout: float = 5.0) -> None:

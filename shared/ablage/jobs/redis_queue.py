@@ -76,7 +76,7 @@ class RedisQueue:
         self._handler: JobHandler | None = None
         self._warm = _WarmCounter()
         self._worker: Worker | None = None
-        self._listener: threading.Thread | None = None
+        self._listeners: list[threading.Thread] = []
         self._stopping = threading.Event()
 
         def process_job(job_id: str) -> None:
@@ -125,37 +125,36 @@ class RedisQueue:
     def wait_warm(self, timeout: float) -> bool:
         return self._warm.wait(timeout)
 
-    @property
-    def _completions(self) -> str:
-        return f"{self._settings.queue_namespace}:completed"
+    def publish(self, topic: str, message: str) -> None:
+        self.broker.client.publish(f"{self._settings.queue_namespace}:{topic}", message)
 
-    def publish_completion(self, job_id: str) -> None:
-        self.broker.client.publish(self._completions, job_id)
-
-    def listen_completions(self, on_done: Callable[[str], None]) -> None:
-        """Call ``on_done(job_id)`` for every job any worker finishes, until ``stop``; survives Redis restarts."""
+    def subscribe(self, topic: str, on_message: Callable[[str], None]) -> None:
+        """Call ``on_message`` for every message on ``topic`` from any process, until ``stop``; survives Redis
+        restarts (messages sent while it reconnects are missed: the database rows are the fallback)."""
+        channel = f"{self._settings.queue_namespace}:{topic}"
 
         def listen() -> None:
             while not self._stopping.is_set():
                 pubsub = self.broker.client.pubsub(ignore_subscribe_messages=True)
                 try:
-                    pubsub.subscribe(self._completions)
+                    pubsub.subscribe(channel)
                     while not self._stopping.is_set():
                         message = pubsub.get_message(timeout=1.0)
                         if message is not None:
-                            on_done(message["data"].decode())
+                            on_message(message["data"].decode())
                 except redis.RedisError:
                     self._stopping.wait(1.0)
                 finally:
                     pubsub.close()
 
-        self._listener = threading.Thread(target=listen, name="completion-listener", daemon=True)
-        self._listener.start()
+        listener = threading.Thread(target=listen, name=f"{topic}-listener", daemon=True)
+        listener.start()
+        self._listeners.append(listener)
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._listener is not None:
-            self._listener.join(5)
+        for listener in self._listeners:
+            listener.join(5)
         if self._worker is not None:
             self._worker.stop(timeout=10_000)
             self._worker = None

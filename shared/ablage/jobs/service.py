@@ -11,13 +11,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ablage.db.models import Document, Job, JobStatus, utcnow
 from ablage.documents.selection import parse_pages, select_pages
-from ablage.documents.sniff import MEDIA_TYPES, DocumentKind, check_allowed, sniff
-from ablage.documents.source import open_document
+from ablage.documents.sniff import MEDIA_TYPES, DocumentKind
 from ablage.engines.base import EngineInput, document_engine
 from ablage.errors import (
     Backpressure,
@@ -76,6 +76,8 @@ class JobService:
         self._storage = backends.storage
         self._queue = backends.queue
         self._engines = backends.engines
+        self._lifecycle = backends.lifecycle
+        self._pages = backends.pages
 
     # -- submission ---------------------------------------------------------------------------------
 
@@ -149,11 +151,8 @@ class JobService:
     ) -> Submission:
         requested_pages = parse_pages(form.pages)
         languages = self._languages(form.languages)
-        kind = sniff(upload.path)
-        check_allowed(kind, self._settings.upload.allowed_extensions)
-        source = open_document(upload.path, kind, self._settings.upload)
-        page_count = source.page_count
-        source.close()
+        found, page_count = self._pages.inspect(str(upload.path))
+        kind = DocumentKind(found)
         pages = select_pages(requested_pages, page_count)
         engine = self._engine(route, form.engine, languages, kind)
         options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
@@ -188,26 +187,22 @@ class JobService:
             pages_done=0,
             created_at=utcnow(),
         )
+
+        def reuse(session: Session) -> str | None:
+            earlier = session.scalars(
+                select(Job)
+                .where(
+                    Job.document_sha256 == upload.sha256,
+                    Job.options_key == options.key(),
+                    Job.status == JobStatus.succeeded,
+                )
+                .order_by(Job.finished_at.desc())
+                .limit(1)
+            ).first()
+            return earlier.id if earlier is not None and self._copy_result(earlier.id, job.id) else None
+
         try:
-            with self._sessions.begin() as session:
-                earlier = session.scalars(
-                    select(Job)
-                    .where(
-                        Job.document_sha256 == upload.sha256,
-                        Job.options_key == options.key(),
-                        Job.status == JobStatus.succeeded,
-                    )
-                    .order_by(Job.finished_at.desc())
-                    .limit(1)
-                ).first()
-                if earlier is not None and self._copy_result(earlier.id, job.id):
-                    job.status = JobStatus.succeeded
-                    job.result_from = earlier.id
-                    job.pages_done = len(pages)
-                    job.started_at = job.finished_at = utcnow()
-                else:
-                    job.status = JobStatus.queued
-                session.add(job)
+            self._lifecycle.admit(job, reuse)
         except IntegrityError:
             # A concurrent retry with the same Idempotency-Key won the insert.
             if idempotency_key is not None:
@@ -227,8 +222,7 @@ class JobService:
             # Accepted and recorded: the sweeper sends it once the queue is back.
             log.warning("job %s is recorded but not yet queued: %s", job_id, exc)
             return
-        with self._sessions.begin() as session:
-            session.execute(update(Job).where(Job.id == job_id).values(enqueued_at=utcnow()))
+        self._lifecycle.mark_sent([job_id])
 
     def _replay(self, key: str, sha256: str, options_key: str) -> Submission | None:
         with self._sessions() as session:
@@ -298,6 +292,8 @@ class JobService:
         job = self.get(job_id)
         if job.status is JobStatus.failed:
             raise ResultNotReady("the job failed; see its error", job_error=job.error)
+        if job.status is JobStatus.cancelled:
+            raise ResultNotReady("the job was cancelled; it has no result", job_error=job.error)
         if not job.finished:
             raise ResultNotReady(f"the job is {job.status}; poll its status until it has succeeded")
         return job
@@ -337,6 +333,9 @@ class JobService:
             raise ResultNotReady("the thumbnail is made when the job starts") from None
 
     def delete(self, job_id: str) -> None:
+        """Deletes the job and its results, and the original with the document's last job. A running job's
+        pages are stopped first."""
+        self._lifecycle.stop_if_running(job_id)
         with self._sessions.begin() as session:
             job = session.get(Job, job_id)
             if job is None:
@@ -355,16 +354,15 @@ class JobService:
             self._storage.delete(Area.originals, sha256)
             self._storage.delete_prefix(Area.thumbnails, sha256)
 
+    def cancel(self, job_id: str) -> Job:
+        """Cancels a queued or running job (409 once it has finished). Pages already read are discarded with
+        the rest of the run: a cancelled job has no result."""
+        self._lifecycle.cancel(job_id)
+        return self.get(job_id)
+
     def recover(self) -> int:
         """Re-queue jobs a previous process accepted but did not finish."""
-        with self._sessions.begin() as session:
-            jobs = session.scalars(
-                select(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running])).order_by(Job.created_at)
-            ).all()
-            for job in jobs:
-                job.status = JobStatus.queued
-                job.heartbeat_at = None
-            pending = [(job.id, job.queue) for job in jobs]
+        pending = self._lifecycle.requeue_unfinished()
         for job_id, queue_name in pending:
             self._send(job_id, queue_name)
         return len(pending)

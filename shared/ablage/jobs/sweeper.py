@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ablage.db.models import Job, JobStatus, utcnow
+from ablage.jobs.lifecycle import JobLifecycle
 from ablage.jobs.queue import JobQueue, QueueUnavailable
 from ablage.settings import QueueSettings
 
@@ -25,7 +25,10 @@ _BATCH = 500
 
 
 class Sweeper:
-    def __init__(self, settings: QueueSettings, sessions: sessionmaker[Session], queue: JobQueue) -> None:
+    def __init__(
+        self, settings: QueueSettings, sessions: sessionmaker[Session], queue: JobQueue, lifecycle: JobLifecycle
+    ) -> None:
+        self._lifecycle = lifecycle
         self._settings = settings
         self._sessions = sessions
         self._queue = queue
@@ -35,18 +38,9 @@ class Sweeper:
     def sweep_once(self) -> int:
         """Returns how many jobs were sent to the queue."""
         now = utcnow()
-        # Twice the visibility timeout: the queue's own redelivery of a dead worker's job comes first.
-        dead_before = now - timedelta(seconds=2 * self._settings.queue_visibility_timeout)
         resend_before = now - timedelta(seconds=self._settings.requeue_after)
         with self._sessions.begin() as session:
-            orphaned: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-                update(Job)
-                .where(Job.status == JobStatus.running, Job.heartbeat_at < dead_before)
-                .values(status=JobStatus.queued, heartbeat_at=None, enqueued_at=None)
-                .execution_options(synchronize_session=False)
-            )
-            if orphaned.rowcount:
-                log.warning("%d running job(s) lost their worker; re-queueing", orphaned.rowcount)
+            self._lifecycle.requeue_orphans(session)
             waiting = session.execute(
                 select(Job.id, Job.queue)
                 .where(
@@ -66,12 +60,7 @@ class Sweeper:
                     break
                 sent.append(job_id)
             if sent:
-                session.execute(
-                    update(Job)
-                    .where(Job.id.in_(sent))
-                    .values(enqueued_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+                self._lifecycle.mark_sent(sent, session)
         if sent:
             log.info("sent %d waiting job(s) to the queue", len(sent))
         return len(sent)

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from PIL import Image
 
-from ablage.engines.base import EngineInfo, EngineInput
+from ablage.engines.base import EngineHost, EngineInfo, EngineInput
 from ablage.engines.vlm import model_for_engine
 from ablage.engines.vlm.loading import resolve_model_dir, validate_model_dir
 from ablage.errors import EngineFallback, EngineNotInstalled, ProcessingTimeout
@@ -71,6 +71,7 @@ class Generated:
 class VlmEngine:
     name: ClassVar[str]
     reads = EngineInput.pages
+    host = EngineHost.service
     model_types: ClassVar[tuple[str, ...]]
     languages: ClassVar[tuple[str, ...]]
 

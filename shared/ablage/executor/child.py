@@ -1,0 +1,166 @@
+"""What runs inside a page process. Each process is started once (``start``), keeps the engines it has built
+and the document it last opened, and is killed by its pool when a page passes its time limit, when the job is
+cancelled, or when it dies by itself (out of memory); the pool starts a fresh one in its place.
+
+Nothing here touches the database, the queue or the storage: a page process sees local files only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from ablage.documents.pages import DocumentSource
+from ablage.documents.sniff import DocumentKind, check_allowed, sniff
+from ablage.documents.source import open_document
+from ablage.engines.base import Engine, document_engine, page_engine
+from ablage.engines.registry import register_engine, registrations
+from ablage.errors import EngineNotInstalled
+from ablage.executor.page import PageOutcome, PageWork, read_page
+from ablage.results.model import Page
+from ablage.results.searchable_pdf import SearchablePdfWriter
+from ablage.results.thumbnail import render_thumbnail
+from ablage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Below the service's own processes: when the cores are full, requests are answered first.
+_NICENESS = 5
+
+
+@dataclass(frozen=True)
+class ChildConfig:
+    settings: Settings
+    registered: dict[str, str]
+    """Engines registered in code in the parent (``register_engine``), which a fresh process does not know."""
+    warm: tuple[str, ...] = ()
+    """Engines to build and warm up as the process starts, so that its first page is not slower."""
+
+
+@dataclass
+class _State:
+    settings: Settings
+    engines: dict[str, Engine]
+    document: tuple[tuple[str, float, int], DocumentSource] | None = None
+
+
+_STATE: _State | None = None
+
+
+def in_page_process() -> bool:
+    return _STATE is not None
+
+
+def start(config: ChildConfig) -> None:
+    """The pool's initializer. It must not raise: a failing initializer would make the pool start processes
+    in a loop; an engine that cannot load fails the pages that need it instead."""
+    global _STATE
+    # Killed at once on terminate, even inside a C call: a handler would only run once the call returns.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    limit = int(config.settings.ocr.page_memory_limit)
+    if limit > 0:
+        # RLIMIT_DATA, not RLIMIT_AS: it counts the heap and private writable mappings, what pages really take,
+        # but not the address space libraries reserve (importing torch alone reserves 4 GB of it).
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    try:
+        os.nice(_NICENESS)
+    except OSError:
+        pass
+    for name, target in config.registered.items():
+        register_engine(name, target)
+    _STATE = _State(config.settings, {})
+    for name in config.warm:
+        try:
+            _engine(name).warm_up(config.settings.ocr.languages)
+        except Exception:
+            log.warning("page process %d could not warm up engine %s", os.getpid(), name, exc_info=True)
+
+
+def _state() -> _State:
+    if _STATE is None:
+        raise RuntimeError("this function runs in a page process started by ablage.executor.pool")
+    return _STATE
+
+
+def _engine(name: str) -> Engine:
+    state = _state()
+    engine = state.engines.get(name)
+    if engine is None:
+        registration = registrations().get(name)
+        if registration is None:
+            raise EngineNotInstalled(f"engine {name!r} is not installed in the page processes")
+        try:
+            engine = registration.load()(state.settings)
+        except ImportError as exc:
+            raise EngineNotInstalled(f"engine {name!r}: {exc} ({registration.install_hint()})") from None
+        state.engines[name] = engine
+    return engine
+
+
+def _document(path: str, kind: str) -> DocumentSource:
+    """The document, opened once for all the pages this process reads of it."""
+    state = _state()
+    stat = os.stat(path)
+    key = (path, stat.st_mtime, stat.st_size)
+    if state.document is not None and state.document[0] == key:
+        return state.document[1]
+    if state.document is not None:
+        state.document[1].close()
+        state.document = None
+    source = open_document(Path(path), DocumentKind(kind), state.settings.upload)
+    state.document = (key, source)
+    return source
+
+
+def ping() -> int:
+    """Starts the process (and warms its engines) before the first page needs it."""
+    _state()
+    return os.getpid()
+
+
+def inspect(path: str) -> tuple[str, int]:
+    """Sniffs an upload, checks its type against ALLOWED_EXTENSIONS and opens it as the job will (validating
+    it); its kind (a ``DocumentKind`` value) and page count."""
+    limits = _state().settings.upload
+    kind = sniff(Path(path))
+    check_allowed(kind, limits.allowed_extensions)
+    source = open_document(Path(path), kind, limits)
+    try:
+        return kind.value, source.page_count
+    finally:
+        source.close()
+
+
+def read(work: PageWork, timeout: float | None) -> PageOutcome:
+    source = _document(work.path, work.kind)
+    engine = page_engine(_engine(work.engine)) if work.engine is not None else None
+    return read_page(source, work, engine, timeout)
+
+
+def thumbnail(path: str, kind: str) -> bytes | None:
+    """Page 1's thumbnail, for documents whose page 1 was not rendered by the job (text layer, not selected)."""
+    source = _document(path, kind)
+    first = source.page(1, want_text_layer=False)
+    return render_thumbnail(first.image) if first.image is not None else None
+
+
+def assemble(parts: list[tuple[str, int]], target: str) -> None:
+    """The searchable PDF from the pages' own PDFs and, for text-layer pages, the original's pages unchanged."""
+    writer = SearchablePdfWriter()
+    try:
+        for path, number in parts:
+            writer.add_original_page(Path(path), number)
+        writer.save(Path(target))
+    finally:
+        writer.close()
+
+
+def convert(
+    engine_name: str, path: str, kind: str, pages: list[int], languages: list[str], timeout: float
+) -> list[Page]:
+    converter = document_engine(_engine(engine_name))
+    return converter.convert(Path(path), kind, pages=pages, languages=languages, timeout=timeout)
