@@ -588,6 +588,8 @@ def test_every_worker_scales_on_the_list_of_the_queue_it_consumes() -> None:
         lists = [trigger["metadata"]["listName"] for trigger in scaled["spec"]["triggers"]]
         assert all(trigger["type"] == "redis" for trigger in scaled["spec"]["triggers"]), name
         assert lists[0] == f"{namespace}:{queue}", name
+        # A worker holds WORKERS messages outside the list; that many more waiting is one more pod's work.
+        assert scaled["spec"]["triggers"][0]["metadata"]["listLength"] == _environment(container)["WORKERS"], name
         assert set(lists) <= {f"{namespace}:{queue}", f"{namespace}:{dq_name(queue)}"}, name
         # The scaler reaches the Redis server of the worker's REDIS_URL, through the same secret.
         redis_secret = next(item for item in container["env"] if item["name"] == "REDIS_URL")
