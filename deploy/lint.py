@@ -111,6 +111,49 @@ def kubernetes(root: Path) -> int:
         return status
 
 
+def _custom_schema(root: Path, resource: dict) -> Path | None:
+    """The schema of a custom resource in kubeconform's -schema-location layout,
+    ``deploy/k8s/schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json``; None for a group without one."""
+    group, _, version = str(resource.get("apiVersion", "")).rpartition("/")
+    directory = root / "deploy/k8s/schemas" / group
+    if not group or not directory.is_dir():
+        return None
+    return directory / f"{str(resource.get('kind', '')).lower()}_{version}.json"
+
+
+def kubernetes_custom(root: Path) -> int:
+    """The custom resources of the groups in deploy/k8s/schemas (KEDA's), which kubernetes-validate has no schema
+    for, against those schemas: every resource of such a group needs one."""
+    import jsonschema
+    import yaml
+
+    failures = checked = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        rendered = Path(tmp)
+        status = _render(root, rendered)
+        if status:
+            return status
+        for overlay in OVERLAYS:
+            for resource in yaml.safe_load_all((rendered / f"{overlay}.yaml").read_text()):
+                schema_path = _custom_schema(root, resource or {})
+                if schema_path is None:
+                    continue
+                name = f"{overlay}: {resource['kind']}/{resource.get('metadata', {}).get('name')}"
+                if not schema_path.is_file():
+                    print(f"{name}: no schema {schema_path.relative_to(root)}")
+                    failures += 1
+                    continue
+                schema = json.loads(schema_path.read_text())
+                validator = jsonschema.validators.validator_for(schema)(schema)
+                errors = sorted(validator.iter_errors(resource), key=lambda error: list(error.absolute_path))
+                for error in errors:
+                    print(f"{name}: {'.'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}")
+                failures += bool(errors)
+                checked += 1
+    print(f"{checked} custom resources checked, {failures} invalid")
+    return 1 if failures or not checked else 0
+
+
 def checkov_kubernetes(root: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         status = _render(root, Path(tmp))
@@ -201,6 +244,7 @@ CHECKS: dict[str, Callable[[Path], int]] = {
     "terraform-refs": terraform_refs,
     "checkov-terraform": checkov_terraform,
     "kubernetes": kubernetes,
+    "kubernetes-custom": kubernetes_custom,
     "checkov-kubernetes": checkov_kubernetes,
     "ansible-syntax": ansible_syntax,
     "ansible-lint": ansible_lint,

@@ -1,8 +1,10 @@
 """The deployment assets and the application agree: variable names, ports, probe and ingress paths, CLI
-commands, bucket names and retention periods, Surya's recognition server and the torch pins."""
+commands, bucket names and retention periods, Surya's recognition server, the torch pins, and how the workers
+scale, are checked for liveness and fit their page processes."""
 
 from __future__ import annotations
 
+import configparser
 import itertools
 import json
 import re
@@ -12,10 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import dramatiq
+import jinja2
 import pytest
 import yaml
 from ablage.cli.main import Service
 from ablage.cli.worker import QueueName
+from ablage.jobs.redis_queue import QUEUES
 from ablage.settings import (
     DatabaseSettings,
     OcrSettings,
@@ -31,7 +36,9 @@ from ablage_services.cpu_backend.app import CPU_ROUTE
 from ablage_services.cpu_backend.app import create_app as create_cpu_app
 from ablage_services.gpu_backend.app import create_app as create_gpu_app
 from ablage_services.gpu_backend.app import gpu_route
+from dramatiq.common import dq_name
 from fastapi import FastAPI
+from pydantic import ByteSize, TypeAdapter
 
 from tests.deploy.conftest import LINT, REPO
 
@@ -520,3 +527,198 @@ def test_compose_sets_up_the_buckets_with_the_cli_before_the_apps_start() -> Non
     for name, spec in _app_services().items():
         if name not in ("storage-init", "migrate"):
             assert spec["depends_on"]["storage-init"] == {"condition": "service_completed_successfully"}, name
+
+
+# -- worker scaling, liveness and memory
+
+LIVE = "/live"
+HEALTH_PORT = QueueSettings.model_fields["worker_health_port"].default
+# What a worker process needs besides its page processes: engines, job threads, the health server.
+WORKER_RESERVE = 4 * 1024**3
+_QUANTITY = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4, "": 1}
+
+
+def _bytes(quantity: str) -> int:
+    match = re.fullmatch(r"(\d+)(Ki|Mi|Gi|Ti|)", quantity)
+    assert match, quantity
+    return int(match[1]) * _QUANTITY[match[2]]
+
+
+def _workers() -> dict[str, dict[str, Any]]:
+    """The worker Deployments (``ablage worker``), by name."""
+    return {
+        deployment["metadata"]["name"]: deployment
+        for deployment in _kind("Deployment")
+        if deployment["spec"]["template"]["spec"]["containers"][0]["args"][0] == "worker"
+    }
+
+
+def _queue(container: dict[str, Any]) -> str:
+    args = container["args"]
+    return QueueName(args[args.index("--queue") + 1]).value
+
+
+def _scaled_objects() -> dict[str, dict[str, Any]]:
+    return {scaled["spec"]["scaleTargetRef"]["name"]: scaled for scaled in _kind("ScaledObject")}
+
+
+def test_dramatiq_keeps_a_queue_in_the_list_the_scalers_read() -> None:
+    # The Redis broker pushes a queue's message ids onto <namespace>:<queue>, delayed ones onto <queue>.DQ.
+    lua = (Path(dramatiq.__file__).parent / "brokers/redis/dispatch.lua").read_text()
+    assert 'local queue_full_name = namespace .. ":" .. queue_name' in lua
+    assert 'redis.call("rpush", queue_full_name, message_id)' in lua
+    assert {queue.value for queue in QueueName} == set(QUEUES)
+
+
+def test_every_worker_scales_on_the_list_of_the_queue_it_consumes() -> None:
+    namespace = _kind("ConfigMap", "app-config")[0]["data"].get(
+        "QUEUE_NAMESPACE", QueueSettings.model_fields["queue_namespace"].default
+    )
+    scaled_objects = _scaled_objects()
+    assert set(scaled_objects) == set(_workers())
+    authentications = {auth["metadata"]["name"]: auth["spec"] for auth in _kind("TriggerAuthentication")}
+    for name, deployment in _workers().items():
+        scaled = scaled_objects[name]
+        assert scaled["metadata"]["name"] == name
+        assert scaled["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        # KEDA owns the count: a replicas field would be reset on every apply.
+        assert "replicas" not in deployment["spec"], name
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        queue = _queue(container)
+        lists = [trigger["metadata"]["listName"] for trigger in scaled["spec"]["triggers"]]
+        assert all(trigger["type"] == "redis" for trigger in scaled["spec"]["triggers"]), name
+        assert lists[0] == f"{namespace}:{queue}", name
+        # A worker holds WORKERS messages outside the list; that many more waiting is one more pod's work.
+        assert scaled["spec"]["triggers"][0]["metadata"]["listLength"] == _environment(container)["WORKERS"], name
+        assert set(lists) <= {f"{namespace}:{queue}", f"{namespace}:{dq_name(queue)}"}, name
+        # The scaler reaches the Redis server of the worker's REDIS_URL, through the same secret.
+        redis_secret = next(item for item in container["env"] if item["name"] == "REDIS_URL")
+        secret = redis_secret["valueFrom"]["secretKeyRef"]["name"]
+        for trigger in scaled["spec"]["triggers"]:
+            assert trigger["metadata"]["enableTLS"] == "true", name
+            auth = authentications[trigger["authenticationRef"]["name"]]
+            refs = {ref["parameter"]: ref for ref in auth["secretTargetRef"]}
+            assert set(refs) == {"address", "password"}
+            assert all(ref["name"] == secret and ref["key"] == parameter for parameter, ref in refs.items())
+    external = _kind("ExternalSecret", secret)[0]["spec"]
+    keys = {item["secretKey"]: item["remoteRef"] for item in external["data"]}
+    assert {"url", "address", "password"} <= set(keys)
+    assert len({ref["key"] for ref in keys.values()}) == 1
+    vault = (TERRAFORM / "modules/cache/outputs.tf").read_text()
+    assert re.search(r"address\s+=\s+local.redis_address", vault) and "password =" in vault
+
+
+def test_the_gpu_workers_scale_to_zero_and_the_cpu_workers_keep_a_floor() -> None:
+    scaled_objects = _scaled_objects()
+    gpu = scaled_objects["gpu-worker"]["spec"]
+    assert gpu["minReplicaCount"] == 0
+    assert gpu["cooldownPeriod"] >= OcrSettings.model_fields["processing_timeout"].default
+    # With no worker left, retries waiting out their back-off must wake one as well.
+    assert {trigger["metadata"]["listName"].rpartition(":")[2] for trigger in gpu["triggers"]} == {"gpu", "gpu.DQ"}
+    cpu = scaled_objects["cpu-worker"]["spec"]
+    # The seed guide's CPU autoscaler: 3 to 20.
+    assert (cpu["minReplicaCount"], cpu["maxReplicaCount"]) == (3, 20)
+    for name, scaled in scaled_objects.items():
+        assert 0 <= scaled["spec"]["minReplicaCount"] < scaled["spec"]["maxReplicaCount"], name
+
+
+def test_no_hpa_targets_a_worker() -> None:
+    targets = {hpa["spec"]["scaleTargetRef"]["name"] for hpa in _kind("HorizontalPodAutoscaler")}
+    assert targets == {"cpu-backend"}
+    assert not targets & set(_workers())
+    assert not targets & set(_scaled_objects())
+
+
+def test_worker_probes_and_scrapes_use_the_worker_health_port() -> None:
+    for name, deployment in _workers().items():
+        pod = deployment["spec"]["template"]
+        container = pod["spec"]["containers"][0]
+        environment = _environment(container)
+        assert environment["WORKER_HEALTH_HOST"] == "0.0.0.0", name
+        port = int(environment.get("WORKER_HEALTH_PORT", HEALTH_PORT))
+        assert port > 0, name
+        ports = {item["name"]: item["containerPort"] for item in container["ports"]}
+        for probe in ("startupProbe", "livenessProbe"):
+            check = container[probe]["httpGet"]
+            assert check["path"] == LIVE, (name, probe)
+            assert ports.get(check["port"], check["port"]) == port, (name, probe)
+        # /live fails only after a stall of its page limits plus WORKER_STALL_TIMEOUT; the probe adds no hurry.
+        assert container["livenessProbe"]["failureThreshold"] * container["livenessProbe"]["periodSeconds"] >= 60
+        startup = container["startupProbe"]
+        assert (
+            startup["failureThreshold"] * startup["periodSeconds"]
+            > OcrSettings.model_fields["engine_start_wait"].default
+        )
+        annotations = pod["metadata"]["annotations"]
+        assert annotations["prometheus.io/path"] == "/metrics", name
+        assert int(annotations["prometheus.io/port"]) == port, name
+    policy = _kind("NetworkPolicy", "worker-ingress")[0]["spec"]
+    assert policy["podSelector"] == {"matchLabels": {"component": "worker"}}
+    assert all(
+        deployment["spec"]["template"]["metadata"]["labels"]["component"] == "worker"
+        for deployment in _workers().values()
+    )
+    assert policy["ingress"][0]["ports"] == [{"protocol": "TCP", "port": HEALTH_PORT}]
+
+
+def test_a_worker_pod_holds_its_page_processes() -> None:
+    adapter = TypeAdapter(ByteSize)
+    for name, deployment in _workers().items():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        environment = _environment(container)
+        processes = int(environment["PAGE_PROCESSES"])
+        page_memory = int(adapter.validate_python(environment["PAGE_MEMORY_LIMIT"]))
+        assert page_memory > 0, name
+        resources = container["resources"]
+        # One page process per requested CPU.
+        assert processes == int(resources["requests"]["cpu"]), name
+        # The pages' ceiling is scheduled, and the pod's limit holds it and the worker: a page past its limit
+        # fails itself instead of the kernel killing the whole pod.
+        assert _bytes(resources["requests"]["memory"]) >= processes * page_memory, name
+        assert _bytes(resources["limits"]["memory"]) >= processes * page_memory + WORKER_RESERVE, name
+
+
+def test_compose_workers_are_checked_on_live() -> None:
+    for name, spec in _app_services().items():
+        if spec["command"][0] != "worker":
+            continue
+        port = int(spec["environment"].get("WORKER_HEALTH_PORT", HEALTH_PORT))
+        assert f"http://127.0.0.1:{port}{LIVE}" in " ".join(spec["healthcheck"]["test"]), name
+        assert int(spec["environment"]["PAGE_PROCESSES"]) > 0, name
+        assert {"PAGE_TIMEOUT", "PAGE_MEMORY_LIMIT", "INSPECT_TIMEOUT"} <= set(spec["environment"]), name
+
+
+def _unit(args: str) -> configparser.SectionProxy:
+    """The [Service] of ablage.service.j2 as Ansible renders it for one service (trim_blocks, as its template
+    module), with the role's defaults."""
+    role = REPO / "deploy/ansible/roles/ablage_app"
+    defaults = yaml.safe_load((role / "defaults/main.yml").read_text())
+    # Defaults that refer to others (ablage_app_venv) are rendered with them first.
+    loose = jinja2.Environment()
+    values = {
+        name: loose.from_string(value).render(defaults) if isinstance(value, str) else value
+        for name, value in defaults.items()
+    }
+    strict = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
+    template = strict.from_string((role / "templates/ablage.service.j2").read_text())
+    text = template.render(values | {"ansible_managed": "managed", "item": {"name": "unit", "args": args}})
+    unit = configparser.ConfigParser(interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read_string(text)
+    return unit["Service"]
+
+
+def test_every_worker_unit_speaks_sd_notify_under_a_watchdog() -> None:
+    roles = " ".join(path.read_text() for path in (REPO / "deploy/ansible/roles").rglob("tasks/main.yml"))
+    for queue in QueueName:
+        command = f"worker --queue {queue.value}"
+        assert command in roles, command
+        service = _unit(command)
+        assert service["Type"] == "notify" and service["NotifyAccess"] == "main", command
+        assert service["Restart"] in ("always", "on-failure"), command
+        assert int(service["WatchdogSec"]) >= 60, command
+        # READY=1 comes after the engines' first load attempts and the model reads.
+        assert int(service["TimeoutStartSec"]) > OcrSettings.model_fields["engine_start_wait"].default, command
+    api = _unit("serve --service cpu --host 0.0.0.0 --port 8000")
+    assert "Type" not in api and "WatchdogSec" not in api
+    assert {"PAGE_TIMEOUT", "PAGE_MEMORY_LIMIT", "PAGE_PROCESSES", "INSPECT_TIMEOUT"} <= _ansible_env_names()

@@ -45,6 +45,7 @@ class Case:
 
 
 CPU_BACKEND = "deploy/k8s/base/cpu-backend.yaml"
+SCALED_OBJECTS = "deploy/k8s/base/scaledobjects.yaml"
 STORAGE = "deploy/terraform/modules/storage/main.tf"
 CPU_ROLE = "deploy/ansible/roles/cpu_backend/tasks/main.yml"
 CASES = {
@@ -76,6 +77,9 @@ CASES = {
     ),
     "kubernetes": Case(
         "kubernetes", KUBERNETES, _replace(CPU_BACKEND, "  selector:\n", "  replicaz: 5\n  selector:\n")
+    ),
+    "kubernetes-custom": Case(
+        "kubernetes-custom", KUBERNETES, _replace(SCALED_OBJECTS, "  minReplicaCount: 3\n", '  minReplicaCount: "3"\n')
     ),
     "checkov-kubernetes": Case(
         "checkov-kubernetes",
@@ -154,3 +158,30 @@ def test_validator_accepts_the_assets_and_rejects_a_broken_copy(name: str, run_c
     case.breaks(broken_root)
     broken = run_check(case.check, broken_root)
     assert broken.returncode != 0, f"{case.check} accepted a broken copy:\n{broken.stdout[-4000:]}"
+
+
+# More ways to break a ScaledObject or its TriggerAuthentication, each of which the KEDA schemas reject.
+KEDA_BREAKS = {
+    "no scaleTargetRef": _replace(
+        SCALED_OBJECTS,
+        "  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: cpu-worker\n",
+        "",
+    ),
+    "an unknown trigger field": _replace(SCALED_OBJECTS, "      authenticationRef:\n", "      authRef:\n"),
+    "an unknown spec field": _replace(SCALED_OBJECTS, "  cooldownPeriod: 900\n", "  cooldownPeriods: 900\n"),
+    "a misspelt redis scaler key": _replace(
+        SCALED_OBJECTS, "        listName: ablage:cpu\n", "        list: ablage:cpu\n"
+    ),
+    "a number in the scaler metadata": _replace(SCALED_OBJECTS, '        listLength: "2"\n', "        listLength: 2\n"),
+    "a secret reference without its key": _replace(SCALED_OBJECTS, "      key: password\n", ""),
+    "a kind without a schema": _replace(SCALED_OBJECTS, "kind: TriggerAuthentication\n", "kind: ClusterTriggerAuth\n"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(KEDA_BREAKS))
+def test_the_keda_schemas_reject(name: str, run_check: RunCheck, tmp_path: Path) -> None:
+    _copy(KUBERNETES, tmp_path)
+    KEDA_BREAKS[name](tmp_path)
+    broken = run_check("kubernetes-custom", tmp_path)
+    assert broken.returncode != 0, f"kubernetes-custom accepted {name}:\n{broken.stdout[-4000:]}"

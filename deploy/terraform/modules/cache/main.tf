@@ -1,5 +1,6 @@
 locals {
-  prod = var.environment == "prod"
+  prod          = var.environment == "prod"
+  redis_address = "${aws_elasticache_replication_group.redis.primary_endpoint_address}:6379"
 }
 
 resource "aws_elasticache_replication_group" "redis" {

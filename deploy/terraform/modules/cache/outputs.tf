@@ -8,8 +8,13 @@ output "replication_group_id" {
   value       = aws_elasticache_replication_group.redis.id
 }
 
-output "redis_url" {
-  description = "The application's REDIS_URL: TLS and the AUTH token."
-  value       = "rediss://:${random_password.redis_password.result}@${aws_elasticache_replication_group.redis.primary_endpoint_address}:6379/0"
-  sensitive   = true
+output "redis_connection" {
+  # KEDA's redis scaler takes the address and the password apart; it does not read a URL.
+  description = "The application's REDIS_URL (url: TLS and the AUTH token), and its address and password."
+  value = {
+    url      = "rediss://:${random_password.redis_password.result}@${local.redis_address}/0"
+    address  = local.redis_address
+    password = random_password.redis_password.result
+  }
+  sensitive = true
 }

@@ -87,7 +87,7 @@ module "secrets" {
 
   environment         = var.environment
   database_connection = module.database.connection
-  redis_url           = module.cache.redis_url
+  redis_connection    = module.cache.redis_connection
   huggingface_token   = var.huggingface_token
 }
 

@@ -16,7 +16,7 @@ resource "vault_kv_secret_v2" "database" {
 resource "vault_kv_secret_v2" "redis" {
   mount     = vault_mount.ablage_secrets.path
   name      = "redis"
-  data_json = jsonencode({ url = var.redis_url })
+  data_json = jsonencode(var.redis_connection)
 }
 
 resource "vault_kv_secret_v2" "api_keys" {

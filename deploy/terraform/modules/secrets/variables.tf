@@ -16,10 +16,14 @@ variable "database_connection" {
   sensitive = true
 }
 
-variable "redis_url" {
-  description = "The application's REDIS_URL (rediss:// with the AUTH token)."
-  type        = string
-  sensitive   = true
+variable "redis_connection" {
+  description = "The application's REDIS_URL (url: rediss:// with the AUTH token), and its address and password."
+  type = object({
+    url      = string
+    address  = string
+    password = string
+  })
+  sensitive = true
 }
 
 variable "huggingface_token" {
