@@ -137,12 +137,18 @@ def section(results: dict[str, tuple[float, float]], pages: int, pages_per_day: 
         "",
         "    nodes = ceil(pages/day ÷ 86,400 ÷ (pages/s per core × usable cores per node × utilisation))",
         "",
+        "(in brackets: the quotient before rounding up)",
+        "",
         "| engine | " + " | ".join(f"{t.role}: {t.name} ({t.vcpus} vCPUs)" for t in INSTANCE_TYPES) + " |",
         "|---|" + "---:|" * len(INSTANCE_TYPES),
     ]
     for name, (rate, _) in results.items():
-        counts = [nodes_needed(pages_per_day, rate, t.vcpus) for t in INSTANCE_TYPES]
-        lines.append(f"| {name} | " + " | ".join(str(count) for count in counts) + " |")
+        cells = [
+            f"{nodes_needed(pages_per_day, rate, t.vcpus)} "
+            f"({pages_per_day / SECONDS_PER_DAY / (rate * (t.vcpus - RESERVED_VCPUS) * UTILISATION):.2f})"
+            for t in INSTANCE_TYPES
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += [
         "",
         f"{pages_per_day:,.0f} pages a day is {pages_per_day / SECONDS_PER_DAY:.2f} pages/s. A vCPU of these types "

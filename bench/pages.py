@@ -287,6 +287,7 @@ def service(scratch: Path, workers: int, processes: int) -> Iterator[tuple[str, 
             if time.monotonic() > deadline:
                 raise SystemExit(f"ablage serve was not ready within {_START_TIMEOUT} s:\n{log_path.read_text()}")
             time.sleep(0.2)
+        settle(base)
         yield base, process.pid
     finally:
         process.terminate()
@@ -296,6 +297,17 @@ def service(scratch: Path, workers: int, processes: int) -> Iterator[tuple[str, 
             process.kill()
             process.wait()
         log.close()
+
+
+def settle(base: str, timeout: float = 120) -> None:
+    """Until no engine is still loading (``/ready`` answers once the first one is), so that the idle figures are
+    taken on an idle service."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        engines = httpx.get(f"{base}{PREFIX}/engines", timeout=30).json()["engines"]
+        if all(engine.get("state") != "loading" for engine in engines):
+            return
+        time.sleep(0.5)
 
 
 class Uploads:
