@@ -1,4 +1,4 @@
-.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready accuracy clean lint-deploy
+.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready bench-pages bench-capacity accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -32,6 +32,14 @@ bench-queue:  ## jobs/s and p95 latency: API + 2 workers on PostgreSQL/Redis vs 
 bench-ready:  ## /ready vs /health latency (p50/p95/p99) while an engine keeps failing to load
 	scripts/bootstrap dev,cpu,gpu
 	.venv/bin/python -m bench.ready_latency
+
+bench-pages:  ## searchable-PDF pages/min and word F1 vs raw tesseract and OCRmyPDF; /health under load; upload RSS
+	scripts/bootstrap dev,cpu,gpu
+	.venv/bin/python -m bench.pages
+
+bench-capacity:  ## pages/s per core of each CPU engine; nodes of the Terraform instance types for 1M pages a day
+	scripts/bootstrap dev,cpu,gpu
+	.venv/bin/python -m bench.capacity
 
 accuracy:  ## engine accuracy on the documents with ground truth
 	scripts/bootstrap dev,cpu,gpu
