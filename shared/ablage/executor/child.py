@@ -7,6 +7,7 @@ Nothing here touches the database, the queue or the storage: a page process sees
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import resource
@@ -19,7 +20,7 @@ from ablage.documents.sniff import DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
 from ablage.engines.base import Engine, document_engine, page_engine
 from ablage.engines.registry import register_engine, registrations
-from ablage.errors import EngineNotInstalled
+from ablage.errors import EngineNotInstalled, PageTooLarge
 from ablage.executor.page import PageOutcome, PageWork, read_page
 from ablage.results.model import Page
 from ablage.results.searchable_pdf import SearchablePdfWriter
@@ -108,12 +109,17 @@ def _document(path: str, kind: str) -> DocumentSource:
     key = (path, stat.st_mtime, stat.st_size)
     if state.document is not None and state.document[0] == key:
         return state.document[1]
-    if state.document is not None:
-        state.document[1].close()
-        state.document = None
+    _forget_document()
     source = open_document(Path(path), DocumentKind(kind), state.settings.upload)
     state.document = (key, source)
     return source
+
+
+def _forget_document() -> None:
+    state = _state()
+    if state.document is not None:
+        document, state.document = state.document[1], None
+        document.close()
 
 
 def ping() -> int:
@@ -135,10 +141,23 @@ def inspect(path: str) -> tuple[str, int]:
         source.close()
 
 
+def _out_of_memory(what: str) -> PageTooLarge:
+    # Called after the except block: the MemoryError, its traceback and the frames holding what the page had
+    # allocated are gone by now, so this process is fit for its next page.
+    gc.collect()
+    limit = int(_state().settings.ocr.page_memory_limit)
+    return PageTooLarge(f"{what} needs more memory than PAGE_MEMORY_LIMIT ({limit / 1024**3:.1f} GiB) allows")
+
+
 def read(work: PageWork, timeout: float | None) -> PageOutcome:
-    source = _document(work.path, work.kind)
-    engine = page_engine(_engine(work.engine)) if work.engine is not None else None
-    return read_page(source, work, engine, timeout)
+    try:
+        source = _document(work.path, work.kind)
+        engine = page_engine(_engine(work.engine)) if work.engine is not None else None
+        return read_page(source, work, engine, timeout)
+    except MemoryError:
+        pass
+    _forget_document()
+    raise _out_of_memory(f"page {work.number}")
 
 
 def thumbnail(path: str, kind: str) -> bytes | None:
@@ -162,5 +181,9 @@ def assemble(parts: list[tuple[str, int]], target: str) -> None:
 def convert(
     engine_name: str, path: str, kind: str, pages: list[int], languages: list[str], timeout: float
 ) -> list[Page]:
-    converter = document_engine(_engine(engine_name))
-    return converter.convert(Path(path), kind, pages=pages, languages=languages, timeout=timeout)
+    try:
+        converter = document_engine(_engine(engine_name))
+        return converter.convert(Path(path), kind, pages=pages, languages=languages, timeout=timeout)
+    except MemoryError:
+        pass
+    raise _out_of_memory("the document")

@@ -16,9 +16,8 @@ import multiprocessing
 import signal
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import CancelledError, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
@@ -145,23 +144,29 @@ class PageExecutor:
 
     # -- calls --------------------------------------------------------------------------------------
 
-    def _await(
+    def _check(
         self, future: ProcessFuture[Any], what: str, deadline: float | None, cancelled: threading.Event | None
-    ) -> Any:
-        while True:
-            if cancelled is not None and cancelled.is_set():
-                future.cancel()
-                raise Cancelled(what)
-            if deadline is not None and time.monotonic() >= deadline:
-                future.cancel()
-                raise ProcessingTimeout(f"{what} was stopped when the processing timeout ran out")
-            done, _ = wait([future], timeout=_POLL)
-            if done:
-                break
+    ) -> None:
+        if cancelled is not None and cancelled.is_set():
+            future.cancel()
+            raise Cancelled(what)
+        if deadline is not None and time.monotonic() >= deadline:
+            future.cancel()
+            raise ProcessingTimeout(f"{what} was stopped when the processing timeout ran out")
+
+    def _outcome(self, future: ProcessFuture[Any], what: str) -> Any:
         try:
             return future.result()
         except BaseException as exc:
             raise _problem(exc, what, self._settings) from None
+
+    def _await(
+        self, future: ProcessFuture[Any], what: str, deadline: float | None, cancelled: threading.Event | None
+    ) -> Any:
+        while not future.done():
+            self._check(future, what, deadline, cancelled)
+            wait([future], timeout=_POLL)
+        return self._outcome(future, what)
 
     def call(
         self,
@@ -192,24 +197,32 @@ class PageExecutor:
     def read_pages(
         self, works: Sequence[PageWork], *, deadline: float, cancelled: threading.Event | None = None
     ) -> Iterator[PageOutcome]:
-        """The pages' outcomes in order. Up to ``processes`` pages of this job run at once, so the pages of
-        concurrent jobs interleave instead of queueing behind one long document. Whatever ends the iteration
-        early (a failed page, the deadline, a cancel, the caller) stops the job's pages still running."""
+        """The pages' outcomes in order. Up to ``processes`` pages of this job run at once (a page that finishes
+        early makes room for the next at once, even while an earlier one still runs), so a long document uses
+        every process, and the pages of concurrent jobs interleave instead of queueing behind it. Whatever ends
+        the iteration early (a failed page, the deadline, a cancel, the caller) stops the job's pages."""
         page_timeout = self._settings.ocr.page_timeout
-        waiting = deque(works)
-        running: deque[tuple[PageWork, ProcessFuture[Any]]] = deque()
+        futures: dict[int, ProcessFuture[Any]] = {}
+        submitted = 0
         try:
-            while waiting or running:
-                while waiting and len(running) < self.processes:
-                    work = waiting.popleft()
-                    limit = max(0.001, min(page_timeout, deadline - time.monotonic()))
-                    running.append((work, self._schedule("pages", child.read, (work, limit), page_timeout)))
-                work, future = running[0]
-                outcome: PageOutcome = self._await(future, f"page {work.number}", deadline, cancelled)
-                running.popleft()
-                yield outcome
+            for index, work in enumerate(works):
+                while True:
+                    running = [future for future in futures.values() if not future.done()]
+                    while submitted < len(works) and len(running) < self.processes:
+                        limit = max(0.001, min(page_timeout, deadline - time.monotonic()))
+                        future = self._schedule("pages", child.read, (works[submitted], limit), page_timeout)
+                        futures[submitted] = future
+                        running.append(future)
+                        submitted += 1
+                    head = futures[index]
+                    self._check(head, f"page {work.number}", deadline, cancelled)
+                    if head.done():
+                        break
+                    wait([head, *running], timeout=_POLL, return_when=FIRST_COMPLETED)
+                del futures[index]
+                yield self._outcome(head, f"page {work.number}")
         finally:
-            for _, future in running:
+            for future in futures.values():
                 future.cancel()
 
     def convert(
