@@ -40,19 +40,14 @@ import httpx
 from ablage.evaluation import word_f1
 from PIL import Image
 
-from bench.ready_latency import free_port, percentile
+from bench.ready_latency import percentile
+from bench.serve import served
+from bench.throughput import PAGES
 
-DOCUMENTS = Path(__file__).resolve().parent.parent / "tests" / "data" / "documents"
 # Five German invoices and one English one, the scans with line ground truth (the German receipts have only
-# key fields, and Fraktur is another script): the languages are de,en throughout.
-SOURCES = (
-    "de_invoice_ferd_einfach.png",
-    "de_invoice_ferd_miete.png",
-    "de_invoice_ferd_rabatte.png",
-    "de_invoice_hetzner_2016.png",
-    "de_invoice_mustang_499.png",
-    "en_invoice_amazonwebservices.png",
-)
+# key fields, and Fraktur is another script): the languages are de,en throughout. The same as bench.throughput's.
+SOURCES = tuple(path.name for path in PAGES)
+DOCUMENTS = PAGES[0].parent
 DPI = 300
 A4_MM = (210.0, 297.0)
 A4_POINTS = (595.276, 841.89)
@@ -263,7 +258,6 @@ def ablage_cli(corpus: Corpus, engine: str, scratch: Path, env: dict[str, str]) 
 @contextmanager
 def service(scratch: Path, workers: int, processes: int) -> Iterator[tuple[str, int]]:
     """``ablage serve --service cpu`` on a free loopback port, embedded; yields its base URL and pid."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {
         "DATA_DIR": str(scratch / "data"),
@@ -273,34 +267,11 @@ def service(scratch: Path, workers: int, processes: int) -> Iterator[tuple[str, 
         "LOG_LEVEL": "WARNING",
         "MAX_UPLOAD_SIZE": str(MAX_UPLOAD_SIZE),
     }
-    log_path = scratch / "serve.log"
-    log = log_path.open("wb")
-    command = [sys.executable, "-m", "ablage.cli.main", "serve", "--port", str(port), "--service", "cpu"]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + _START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"ablage serve exited:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"ablage serve was not ready within {_START_TIMEOUT} s:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        settle(base)
-        yield base, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with served(
+        env, scratch / "serve.log", args=("--service", "cpu"), wait_for="/ready", timeout=_START_TIMEOUT
+    ) as app:
+        settle(app.base)
+        yield app.base, app.pid
 
 
 def settle(base: str, timeout: float = 120) -> None:

@@ -16,8 +16,6 @@ import argparse
 import os
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,15 +24,11 @@ from pathlib import Path
 
 import httpx
 
+from bench.serve import free_port, served
+
 MAX_REQUESTS = 5000
 TARGET_P99_MS = 50.0
 _START_TIMEOUT = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -61,7 +55,6 @@ def surya_folder(root: Path) -> Path:
 
 @contextmanager
 def service(data_dir: Path, inference_port: int) -> Iterator[str]:
-    port = free_port()
     env = os.environ | {
         "DATA_DIR": str(data_dir / "data"),
         "ENABLED_ENGINES": "tesseract,surya",
@@ -72,28 +65,8 @@ def service(data_dir: Path, inference_port: int) -> Iterator[str]:
         "WORKERS": "1",
         "LOG_LEVEL": "WARNING",
     }
-    log = (data_dir / "serve.log").open("wb")
-    command = [sys.executable, "-m", "ablage.cli.main", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + _START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"ablage serve exited:\n{(data_dir / 'serve.log').read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"ablage serve did not answer /health within {_START_TIMEOUT} s")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(60)
-        log.close()
+    with served(env, data_dir / "serve.log", timeout=_START_TIMEOUT) as app:
+        yield app.base
 
 
 def percentile(samples: list[float], p: int) -> float:
