@@ -37,3 +37,8 @@ PAGE_SECONDS = Histogram(
 )
 OOM_SPLITS = Counter("ablage_engine_oom_splits_total", "Batches halved after the GPU ran out of memory", ["engine"])
 FALLBACKS = Counter("ablage_engine_fallbacks_total", "Jobs handed to a CPU engine, by reason", ["engine", "reason"])
+PAGES_STOPPED = Counter(
+    "ablage_pages_stopped_total",
+    "Pages whose process was stopped or died: timeout, memory, died (crash or kill), cancelled",
+    ["reason"],
+)

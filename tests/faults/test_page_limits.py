@@ -68,16 +68,27 @@ async def _next_job_succeeds(client: httpx.AsyncClient) -> None:
     assert result.startswith("Seite 1 Prüfsumme")
 
 
+def _stopped(metrics: str, reason: str) -> float:
+    line = next(
+        (line for line in metrics.splitlines() if line.startswith(f'ablage_pages_stopped_total{{reason="{reason}"}}')),
+        None,
+    )
+    return float(line.split()[-1]) if line else 0.0
+
+
 @pytest.mark.parametrize(
-    ("engine", "slug"),
+    ("engine", "slug", "reason"),
     [
-        pytest.param(FAKE_HANG, "processing-timeout", id="hangs"),
-        pytest.param(FAKE_HOG, "document-too-large", id="allocates-without-bound"),
-        pytest.param(FAKE_SIGKILL, "page-process-died", id="sigkilled"),
+        pytest.param(FAKE_HANG, "processing-timeout", "timeout", id="hangs"),
+        pytest.param(FAKE_HOG, "document-too-large", "memory", id="allocates-without-bound"),
+        pytest.param(FAKE_SIGKILL, "page-process-died", "died", id="sigkilled"),
     ],
 )
-async def test_a_page_past_its_limits_fails_only_its_job(client_for: ClientFactory, engine: str, slug: str) -> None:
+async def test_a_page_past_its_limits_fails_only_its_job(
+    client_for: ClientFactory, engine: str, slug: str, reason: str
+) -> None:
     async with client_for(ocr=LIMITS) as client:
+        before = _stopped((await client.get("/metrics")).text, reason)
         status = await run_job(client, PHOTOTEST, filename="bad.tif", engine=engine)
         assert status["status"] == "failed", status
         assert status["error"]["type"] == f"/problems/{slug}", status["error"]
@@ -85,6 +96,7 @@ async def test_a_page_past_its_limits_fails_only_its_job(client_for: ClientFacto
         assert _ran_for(status) <= PAGE_TIMEOUT + GRACE, status
         # Caused by the document: not retried as if the service had failed.
         assert status["attempts"] == 1
+        assert _stopped((await client.get("/metrics")).text, reason) == before + 1
         await _next_job_succeeds(client)
 
 

@@ -32,6 +32,7 @@ from ablage.errors import (
 )
 from ablage.executor import child
 from ablage.executor.page import PageOutcome, PageWork
+from ablage.metrics import PAGES_STOPPED
 from ablage.results.model import Page
 from ablage.settings import Settings
 
@@ -63,13 +64,16 @@ def _context() -> Any:
 def _problem(error: BaseException, what: str, settings: Settings) -> BaseException:
     """The problem a page's failure in its process stands for."""
     if isinstance(error, CancelledError):
+        PAGES_STOPPED.labels("cancelled").inc()
         return Cancelled(what)
     if isinstance(error, TimeoutError) and error.args[:1] == ("Task timeout",):
         # pebble's own: the child was killed at the limit.
+        PAGES_STOPPED.labels("timeout").inc()
         return ProcessingTimeout(
             f"{what} took longer than PAGE_TIMEOUT ({settings.ocr.page_timeout:g} s); its process was stopped"
         )
     if isinstance(error, ProcessExpired):
+        PAGES_STOPPED.labels("died").inc()
         code = error.exitcode or 0
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
@@ -78,7 +82,11 @@ def _problem(error: BaseException, what: str, settings: Settings) -> BaseExcepti
         else:
             how = f"exited with status {code}"
         return PageProcessDied(f"the process reading {what} {how}; the page cannot be read here")
+    if isinstance(error, PageTooLarge):
+        PAGES_STOPPED.labels("memory").inc()
+        return error
     if isinstance(error, MemoryError):
+        PAGES_STOPPED.labels("memory").inc()
         limit = int(settings.ocr.page_memory_limit)
         return PageTooLarge(f"{what} needs more memory than PAGE_MEMORY_LIMIT ({limit / 1024**3:.1f} GiB) allows")
     if isinstance(error, AblageError):
@@ -149,9 +157,11 @@ class PageExecutor:
     ) -> None:
         if cancelled is not None and cancelled.is_set():
             future.cancel()
+            PAGES_STOPPED.labels("cancelled").inc()
             raise Cancelled(what)
         if deadline is not None and time.monotonic() >= deadline:
             future.cancel()
+            PAGES_STOPPED.labels("timeout").inc()
             raise ProcessingTimeout(f"{what} was stopped when the processing timeout ran out")
 
     def _outcome(self, future: ProcessFuture[Any], what: str) -> Any:
