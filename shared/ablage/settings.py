@@ -64,6 +64,13 @@ class UploadSettings(_Env):
         60_000_000, gt=0, description="pixels of a rendered PDF page; larger pages render at a lower dpi"
     )
     render_dpi: int = Field(300, ge=72, le=600)
+    max_archive_entries: int = Field(10_000, gt=0, description="entries of an office (ZIP) upload (413 above)")
+    max_archive_size: int = Field(
+        1024**3, gt=0, description="bytes an office (ZIP) upload may unpack to, all entries together (413 above)"
+    )
+    max_compression_ratio: float = Field(
+        200, gt=1, description="how many times a large entry of an office upload may inflate (413 above)"
+    )
 
     _split = field_validator("allowed_extensions", mode="before")(_split_commas)
 

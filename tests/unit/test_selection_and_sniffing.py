@@ -12,23 +12,43 @@ from tests.conftest import DOCUMENTS, ROBUSTNESS
 
 @pytest.mark.parametrize(
     ("spec", "pages"),
-    [(None, None), ("", None), ("1", [1]), ("1-3,5", [1, 2, 3, 5]), (" 5 , 2-3 ,2", [2, 3, 5])],
+    [
+        (None, None),
+        ("", None),
+        ("1", [1]),
+        ("1-3,5", [1, 2, 3, 5]),
+        (" 5 , 2-3 ,2", [2, 3, 5]),
+        ("4-6,1-5", [1, 2, 3, 4, 5, 6]),
+    ],
 )
 def test_parse_pages(spec: str | None, pages: list[int] | None) -> None:
-    assert parse_pages(spec) == pages
+    parsed = parse_pages(spec, 1000)
+    assert (parsed.pages() if parsed is not None else None) == pages
 
 
-@pytest.mark.parametrize("spec", ["0", "3-1", "a", "1-", "1,,2", "-2", "1-999999999"])
+@pytest.mark.parametrize("spec", ["0", "3-1", "a", "1-", "1,,2", "-2", "1-9999999999"])
 def test_parse_pages_rejects(spec: str) -> None:
     with pytest.raises(BadRequest):
-        parse_pages(spec)
+        parse_pages(spec, 1000)
+
+
+def test_pages_beyond_max_pages_are_refused_before_anything_is_expanded() -> None:
+    with pytest.raises(InvalidOption, match="beyond MAX_PAGES"):
+        parse_pages("1-100000,100001-200000", 1000)
+    # 2,000 ranges fit the 4 kB field; each is a range, never a list of numbers.
+    many = parse_pages(",".join(f"{n}-{n}" for n in range(1, 1000, 2)), 1000)
+    assert many is not None and len(many.ranges) == 500
+    with pytest.raises(BadRequest, match="more than MAX_PAGES"):
+        parse_pages(",".join(["1"] * 1001), 1000)
 
 
 def test_select_pages() -> None:
     assert select_pages(None, 3) == [1, 2, 3]
-    assert select_pages([2], 3) == [2]
+    assert select_pages(parse_pages("2", 1000), 3) == [2]
     with pytest.raises(InvalidOption, match="page 4"):
-        select_pages([1, 4], 3)
+        select_pages(parse_pages("1,4", 1000), 3)
+    with pytest.raises(InvalidOption, match="page 4"):
+        select_pages(parse_pages("2-9", 1000), 3)
 
 
 @pytest.mark.parametrize(

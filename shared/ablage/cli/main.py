@@ -116,7 +116,7 @@ def _recognize_file(
     artifact = ARTIFACTS[output_format]
     found, page_count = executor.inspect(str(path))
     kind = DocumentKind(found)
-    selected = select_pages(parse_pages(pages), page_count)
+    selected = select_pages(parse_pages(pages, settings.upload.max_pages), page_count)
     target = output_dir / f"{path.stem}{Path(artifact.filename).suffix}" if output_dir else None
     with (
         tempfile.TemporaryDirectory() as scratch,

@@ -7,12 +7,8 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ablage.documents.pages import PageInput
-from ablage.errors import InvalidDocument, TooManyPixels
+from ablage.errors import InvalidDocument, TooManyPages, TooManyPixels
 from ablage.settings import UploadSettings
-
-# MAX_IMAGE_PIXELS (settings) is checked on every page below, with a message that names the sizes;
-# Pillow's own, fixed bomb check would pre-empt it with a less useful error.
-Image.MAX_IMAGE_PIXELS = None
 
 DEFAULT_DPI = 300
 # Scans with dpi metadata below this are mislabelled more often than they are real.
@@ -35,23 +31,46 @@ def normalise_mode(image: Image.Image) -> Image.Image:
 class RasterSource:
     def __init__(self, path: Path, limits: UploadSettings) -> None:
         self._limit = limits.max_image_pixels
+        # Pillow's own guard, at the service's limit: it refuses a header claiming more than twice as many pixels
+        # before anything is decoded. Every frame is also checked below, with a message that names the sizes.
+        Image.MAX_IMAGE_PIXELS = self._limit
         try:
             self._image = Image.open(path)
+        except Image.DecompressionBombError as exc:
+            raise TooManyPixels(f"the image is larger than MAX_IMAGE_PIXELS ({self._limit:,}): {exc}") from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             raise InvalidDocument(f"the image cannot be read: {exc}") from None
-        self.page_count = getattr(self._image, "n_frames", 1)
-        for index in range(self.page_count):
-            self._seek(index)
+        try:
+            self.page_count = self._walk(limits.max_pages)
+        except BaseException:
+            self.close()
+            raise
+
+    def _walk(self, max_pages: int) -> int:
+        """Checks frame after frame and stops one past MAX_PAGES: ``n_frames`` would first read every frame
+        header of a file that claims millions of them."""
+        count = 0
+        while True:
+            if count > max_pages:
+                raise TooManyPages(f"the image has more than {max_pages} pages; the limit is {max_pages}")
+            try:
+                self._image.seek(count)
+            except EOFError:
+                break
+            except (OSError, ValueError) as exc:
+                raise InvalidDocument(f"frame {count + 1} of the image cannot be read: {exc}") from None
             width, height = self._image.size
             if width * height > self._limit:
-                self.close()
                 raise TooManyPixels(
-                    f"page {index + 1} is {width}×{height} = {width * height:,} pixels; "
+                    f"page {count + 1} is {width}×{height} = {width * height:,} pixels; "
                     f"the limit is {self._limit:,} (MAX_IMAGE_PIXELS)"
                 )
             if width == 0 or height == 0:
-                self.close()
-                raise InvalidDocument(f"page {index + 1} has no pixels")
+                raise InvalidDocument(f"page {count + 1} has no pixels")
+            count += 1
+        if count == 0:
+            raise InvalidDocument("the image has no frames")
+        return count
 
     def _seek(self, index: int) -> None:
         try:

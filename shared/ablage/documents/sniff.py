@@ -27,6 +27,11 @@ class DocumentKind(StrEnum):
         """Read by its structure (the Docling engine), not rendered into page images."""
         return self in OFFICE_KINDS
 
+    @property
+    def is_archive(self) -> bool:
+        """A ZIP container (Office Open XML)."""
+        return self in (DocumentKind.docx, DocumentKind.xlsx, DocumentKind.pptx)
+
 
 OFFICE_KINDS = frozenset({DocumentKind.docx, DocumentKind.xlsx, DocumentKind.pptx, DocumentKind.html})
 

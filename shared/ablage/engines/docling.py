@@ -109,6 +109,7 @@ class DoclingEngine:
 
     def _build(self) -> Any:
         from docling.datamodel.accelerator_options import AcceleratorOptions
+        from docling.datamodel.backend_options import HTMLBackendOptions
         from docling.datamodel.base_models import InputFormat
         from docling.datamodel.pipeline_options import (
             NativePdfPipelineOptions,
@@ -117,6 +118,7 @@ class DoclingEngine:
         )
         from docling.document_converter import (
             DocumentConverter,
+            HTMLFormatOption,
             ImageFormatOption,
             NativePdfFormatOption,
             PdfFormatOption,
@@ -142,6 +144,10 @@ class DoclingEngine:
                 InputFormat.IMAGE: ImageFormatOption(pipeline_options=standard),
             }
             formats.append(InputFormat.IMAGE)
+        # An uploaded web page must not make the service fetch anything: not a URL (SSRF), not a local file.
+        # Off by default in this Docling release; pinned so that a release changing the default changes nothing.
+        html = HTMLBackendOptions(enable_remote_fetch=False, enable_local_fetch=False)
+        options[InputFormat.HTML] = HTMLFormatOption(backend_options=html)
         return DocumentConverter(allowed_formats=formats, format_options=options)
 
     def convert(

@@ -15,6 +15,7 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from ablage.documents.archive import check_archive
 from ablage.documents.pages import DocumentSource
 from ablage.documents.sniff import DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
@@ -134,6 +135,8 @@ def inspect(path: str) -> tuple[str, int]:
     limits = _state().settings.upload
     kind = sniff(Path(path))
     check_allowed(kind, limits.allowed_extensions)
+    if kind.is_archive:
+        check_archive(Path(path), limits)
     source = open_document(Path(path), kind, limits)
     try:
         return kind.value, source.page_count

@@ -149,7 +149,7 @@ class JobService:
     def submit(
         self, upload: Upload, form: SubmitForm, route: ServiceRoute, idempotency_key: str | None = None
     ) -> Submission:
-        requested_pages = parse_pages(form.pages)
+        requested_pages = parse_pages(form.pages, self._settings.upload.max_pages)
         languages = self._languages(form.languages)
         found, page_count = self._pages.inspect(str(upload.path))
         kind = DocumentKind(found)
