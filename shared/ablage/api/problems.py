@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -97,7 +98,8 @@ def register_exception_handlers(app: FastAPI) -> None:
         problem = DependencyUnavailable(f"the {component} is unavailable; nothing was changed, retry later")
         return problem_response(problem.problem() | {"instance": request.url.path}, {"Retry-After": "10"})
 
-    for failure in (OperationalError, InterfaceError, StorageError):
+    # PoolTimeout: every pooled connection stayed busy for DB_POOL_TIMEOUT; as transient as a lost connection.
+    for failure in (OperationalError, InterfaceError, PoolTimeout, StorageError):
         app.add_exception_handler(failure, _dependency)
 
     @app.exception_handler(Exception)
