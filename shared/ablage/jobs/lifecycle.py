@@ -48,19 +48,18 @@ class JobLifecycle:
 
     # -- admission ----------------------------------------------------------------------------------
 
-    def admit(self, job: Job, reuse: Callable[[Session], str | None]) -> None:
-        """Inserts the new job: succeeded at once when ``reuse`` copied an earlier job's result (it returns that
-        job's id), queued otherwise. IntegrityError when its Idempotency-Key was taken meanwhile."""
-        with self._sessions.begin() as session:
-            earlier = reuse(session)
-            if earlier is not None:
-                job.status = JobStatus.succeeded
-                job.result_from = earlier
-                job.pages_done = len(job.pages)
-                job.started_at = job.finished_at = utcnow()
-            else:
-                job.status = JobStatus.queued
-            session.add(job)
+    def admit(self, session: Session, job: Job, reused_from: str | None) -> None:
+        """Adds the new job in the caller's transaction: succeeded at once when it reuses the result of the
+        earlier job ``reused_from`` (already copied), queued otherwise."""
+        if reused_from is not None:
+            job.status = JobStatus.succeeded
+            job.result_from = reused_from
+            job.pages_done = len(job.pages)
+            job.started_at = job.finished_at = utcnow()
+        else:
+            job.status = JobStatus.queued
+        session.add(job)
+        session.flush()
 
     def mark_sent(self, job_ids: Sequence[str], session: Session | None = None) -> None:
         """The queue accepted these jobs (the sweeper resends a queued job that the queue never heard of)."""

@@ -7,7 +7,10 @@ import json
 import logging
 import math
 import re
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,8 @@ from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area
 
 log = logging.getLogger(__name__)
+
+_DOCUMENT_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -169,7 +174,6 @@ class JobService:
         reused_original = self._storage.exists(Area.originals, upload.sha256)
         if not reused_original:
             self._storage.put_file(Area.originals, upload.sha256, upload.path)
-        self._ensure_document(upload, kind.value, MEDIA_TYPES[kind], page_count)
 
         job = Job(
             id=str(uuid.uuid4()),
@@ -201,15 +205,21 @@ class JobService:
             ).first()
             return earlier.id if earlier is not None and self._copy_result(earlier.id, job.id) else None
 
-        try:
-            self._lifecycle.admit(job, reuse)
-        except IntegrityError:
-            # A concurrent retry with the same Idempotency-Key won the insert.
-            if idempotency_key is not None:
-                replay = self._replay(idempotency_key, upload.sha256, options.key())
-                if replay is not None:
-                    return replay
-            raise
+        for attempt in range(2):
+            try:
+                with self._document_lock(upload.sha256), self._sessions.begin() as session:
+                    self._hold_document(session, upload, kind, page_count)
+                    self._lifecycle.admit(session, job, reuse(session))
+                break
+            except IntegrityError:
+                # A concurrent retry with the same Idempotency-Key won the insert, or another upload of the same
+                # bytes inserted the document first (the second attempt finds and locks it).
+                if idempotency_key is not None:
+                    replay = self._replay(idempotency_key, upload.sha256, options.key())
+                    if replay is not None:
+                        return replay
+                if attempt:
+                    raise
         JOBS.labels(job.status).inc()
         if job.status is JobStatus.queued:
             self._send(job.id, queue_name)
@@ -242,24 +252,30 @@ class JobService:
         with self._sessions() as session:
             return int(session.scalar(query) or 0)
 
-    def _ensure_document(self, upload: Upload, kind: str, content_type: str, page_count: int) -> None:
-        for _attempt in range(2):
-            try:
-                with self._sessions.begin() as session:
-                    if session.get(Document, upload.sha256) is None:
-                        session.add(
-                            Document(
-                                sha256=upload.sha256,
-                                kind=kind,
-                                content_type=content_type,
-                                size=upload.size,
-                                page_count=page_count,
-                            )
-                        )
-                return
-            except IntegrityError:
-                # Another upload of the same bytes inserted it between our read and write.
-                continue
+    @contextmanager
+    def _document_lock(self, sha256: str) -> Iterator[None]:
+        """Uploads and deletes of the same bytes in this process, one at a time: SQLite has no row locks."""
+        with _DOCUMENT_LOCKS[int(sha256[:8], 16) % len(_DOCUMENT_LOCKS)]:
+            yield
+
+    def _hold_document(self, session: Session, upload: Upload, kind: DocumentKind, page_count: int) -> None:
+        """Locks the document's row (FOR UPDATE), or creates it, for the rest of the transaction: a delete of its
+        last job waits, or has finished, removing the original with the row; then the original is stored again."""
+        document = session.scalars(select(Document).where(Document.sha256 == upload.sha256).with_for_update()).first()
+        if document is not None:
+            return
+        if not self._storage.exists(Area.originals, upload.sha256):
+            self._storage.put_file(Area.originals, upload.sha256, upload.path)
+        session.add(
+            Document(
+                sha256=upload.sha256,
+                kind=kind.value,
+                content_type=MEDIA_TYPES[kind],
+                size=upload.size,
+                page_count=page_count,
+            )
+        )
+        session.flush()
 
     def _copy_result(self, source_job: str, target_job: str) -> bool:
         try:
@@ -334,25 +350,25 @@ class JobService:
 
     def delete(self, job_id: str) -> None:
         """Deletes the job and its results, and the original with the document's last job. A running job's
-        pages are stopped first."""
+        pages are stopped first. The document's row is locked meanwhile, so an upload of the same bytes either
+        comes first (and keeps the original) or after (and stores it again); a storage failure undoes it all."""
         self._lifecycle.stop_if_running(job_id)
-        with self._sessions.begin() as session:
+        sha256 = self.get(job_id).document_sha256
+        with self._document_lock(sha256), self._sessions.begin() as session:
+            document = session.scalars(select(Document).where(Document.sha256 == sha256).with_for_update()).first()
             job = session.get(Job, job_id)
             if job is None:
                 raise JobNotFound(f"there is no job {job_id}")
-            sha256 = job.document_sha256
             session.delete(job)
             session.flush()
             others = session.scalar(select(func.count()).select_from(Job).where(Job.document_sha256 == sha256))
-            last = not others
-            if last:
-                document = session.get(Document, sha256)
-                if document is not None:
-                    session.delete(document)
+            if not others and document is not None:
+                session.delete(document)
+                session.flush()
+                # Before the commit: if storage refuses, the rows stay and the client can try again.
+                self._storage.delete(Area.originals, sha256)
+                self._storage.delete_prefix(Area.thumbnails, sha256)
         self._storage.delete_prefix(Area.processed, job_id)
-        if last:
-            self._storage.delete(Area.originals, sha256)
-            self._storage.delete_prefix(Area.thumbnails, sha256)
 
     def cancel(self, job_id: str) -> Job:
         """Cancels a queued or running job (409 once it has finished). Pages already read are discarded with
