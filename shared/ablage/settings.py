@@ -46,6 +46,11 @@ class ServiceSettings(_Env):
     environment: Environment = Environment.development
     log_level: LogLevel = LogLevel.info
     data_dir: Path = Path("./data")
+    docs_enabled: bool = Field(True, description="serve /docs, /redoc and /openapi.json")
+    metrics_enabled: bool = Field(True, description="serve /metrics (scrapes count the queued jobs in the database)")
+    max_concurrent_requests: int = Field(
+        256, gt=0, description="connections and requests ablage serve handles at once; beyond, uvicorn answers 503"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from ablage.api.ocr_routes import build_ocr_router
 from ablage.api.openapi import install_openapi
 from ablage.api.problems import register_exception_handlers
 from ablage.api.state import AppState
+from ablage.api.system_routes import metrics_router
 from ablage.api.system_routes import router as system_router
 from ablage.engines.registry import plugin_engines
 from ablage.jobs.backends import Backends
@@ -81,10 +82,16 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
         version=ablage.__version__,
         summary="OCR for German and English business documents: text, word boxes, Markdown, hOCR, ALTO.",
         lifespan=lifespan,
+        # The API's own description: off (404) where DOCS_ENABLED=false, for deployments that do not publish it.
+        docs_url="/docs" if settings.service.docs_enabled else None,
+        redoc_url="/redoc" if settings.service.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.service.docs_enabled else None,
     )
     app.add_middleware(MetricsMiddleware)
     register_exception_handlers(app)
     app.include_router(system_router)
+    if settings.service.metrics_enabled:
+        app.include_router(metrics_router)
     for route in routes:
         app.include_router(build_ocr_router(route))
     install_openapi(app)

@@ -21,6 +21,8 @@ from ablage.metrics import QUEUE_DEPTH
 from ablage.storage.base import StorageError
 
 router = APIRouter(tags=["system"])
+metrics_router = APIRouter(tags=["system"])
+"""Mounted unless METRICS_ENABLED=false."""
 
 
 @router.get("/health", summary="Liveness: answers while the process lives", response_model=Health)
@@ -81,7 +83,7 @@ def ready(state: StateDep) -> JSONResponse:
     return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
 
 
-@router.get(
+@metrics_router.get(
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,

@@ -54,6 +54,7 @@ def serve(
         port=port,
         log_level=settings.service.log_level.value.lower(),
         timeout_graceful_shutdown=30,
+        limit_concurrency=settings.service.max_concurrent_requests,
     )
 
 
