@@ -722,3 +722,36 @@ def test_every_worker_unit_speaks_sd_notify_under_a_watchdog() -> None:
     api = _unit("serve --service cpu --host 0.0.0.0 --port 8000")
     assert "Type" not in api and "WatchdogSec" not in api
     assert {"PAGE_TIMEOUT", "PAGE_MEMORY_LIMIT", "PAGE_PROCESSES", "INSPECT_TIMEOUT"} <= _ansible_env_names()
+
+
+# -- exposure and credentials
+
+_INTERPOLATION = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(:?[-?+])?([^}]*)\}")
+
+
+def test_compose_publishes_ports_on_the_loopback_only() -> None:
+    published = 0
+    for name, spec in _compose()["services"].items():
+        for port in spec.get("ports", []):
+            # The short syntax only: a long-syntax mapping would need its host_ip checked instead.
+            assert isinstance(port, str) and port.startswith("127.0.0.1:"), (name, port)
+            published += 1
+    assert published
+
+
+def test_compose_takes_every_password_from_the_env_file() -> None:
+    text = (REPO / "docker-compose.yml").read_text()
+    variables = _INTERPOLATION.findall(text)
+    assert variables
+    # No literal default for any variable: a missing password stops compose, it never falls back to a known one.
+    assert [name for name, operator, _ in variables if operator != ":?"] == []
+    example = (REPO / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z][A-Z0-9_]*)=$", example, re.MULTILINE))
+    assert {name for name, _, _ in variables} == listed
+    # The root credentials appear nowhere else as literals.
+    assert "ablage-local" not in text
+    for spec in _compose()["services"].values():
+        for name, value in dict(spec.get("environment", {})).items():
+            if re.search(r"PASSWORD|SECRET|KMS", name):
+                assert str(value).startswith("${") and str(value).endswith("}"), name
+    assert ".env" in (REPO / ".gitignore").read_text().splitlines()
