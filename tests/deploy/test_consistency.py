@@ -755,3 +755,137 @@ def test_compose_takes_every_password_from_the_env_file() -> None:
             if re.search(r"PASSWORD|SECRET|KMS", name):
                 assert str(value).startswith("${") and str(value).endswith("}"), name
     assert ".env" in (REPO / ".gitignore").read_text().splitlines()
+
+
+ANSIBLE_ROLES = REPO / "deploy/ansible/roles"
+# Variables and settings that carry a password, a key or a token.
+_SECRET = re.compile(r"database_url|redis_url|password|passwd|secret|token|private_key|api_key|vault", re.IGNORECASE)
+
+
+def _tasks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every task of a task list, those inside blocks (and their rescue and always) included."""
+    found = []
+    for task in tasks or []:
+        found.append(task)
+        for section in ("block", "rescue", "always"):
+            found += _tasks(task.get(section, []))
+    return found
+
+
+def test_every_task_that_handles_a_secret_logs_nothing() -> None:
+    secret_templates = {path.name for path in ANSIBLE_ROLES.glob("*/templates/*") if _SECRET.search(path.read_text())}
+    assert "ablage.env.j2" in secret_templates
+    handled = []
+    for path in sorted(ANSIBLE_ROLES.glob("*/tasks/*.yml")):
+        for task in _tasks(yaml.safe_load(path.read_text())):
+            body = {key: value for key, value in task.items() if key not in ("name", "block", "rescue", "always")}
+            text = json.dumps(body)
+            source = [
+                str(args.get("src", ""))
+                for key, args in body.items()
+                if key.endswith((".template", ".copy")) and isinstance(args, dict)
+            ]
+            if _SECRET.search(text) or any(Path(src).name in secret_templates for src in source):
+                handled.append(task["name"])
+                assert task.get("no_log") is True, f"{path.relative_to(REPO)}: {task['name']}"
+    assert {"Write the settings", "Apply database migrations"} <= set(handled)
+
+
+def _pod_containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
+    pod = workload["spec"]["template"]["spec"]
+    return [*pod.get("initContainers", []), *pod["containers"]]
+
+
+def _database_keys(container: dict[str, Any]) -> dict[str, str]:
+    """The database-credentials keys a container reads, by variable."""
+    return {
+        variable["name"]: ref["key"]
+        for variable in container.get("env", [])
+        if (ref := variable.get("valueFrom", {}).get("secretKeyRef")) and ref["name"] == "database-credentials"
+    }
+
+
+def test_the_services_connect_as_the_app_role_and_only_the_migrations_as_the_master_user() -> None:
+    for deployment in _kind("Deployment"):
+        for container in _pod_containers(deployment):
+            keys = _database_keys(container)
+            assert set(keys.values()) <= {"url"}, deployment["metadata"]["name"]
+    for name in ("cpu-backend", "cpu-worker", "gpu-backend", "gpu-worker"):
+        assert _database_keys(_containers()[name]) == {"DATABASE_URL": "url"}, name
+    (job,) = _kind("Job", "db-migrate")
+    pod = job["spec"]["template"]["spec"]
+    # The migrations first (init containers run in order), then the grants on the tables they made.
+    (upgrade,) = pod["initContainers"]
+    (grants,) = pod["containers"]
+    assert upgrade["args"] == ["db", "upgrade"]
+    assert _database_keys(upgrade) == {"DATABASE_URL": "migrate-url"}
+    assert grants["command"] == ["python", "/etc/db-grants/db-grants.py"]
+    assert _database_keys(grants) == {
+        "DATABASE_URL": "migrate-url",
+        "APP_DATABASE_USER": "app-username",
+        "APP_DATABASE_PASSWORD": "app-password",
+    }
+    # No other workload of any kind reads a key of database-credentials but url.
+    workloads = [doc for doc in _documents(K8S_BASE) if doc["kind"] in ("Deployment", "StatefulSet", "Job")]
+    for workload in workloads:
+        if workload["metadata"]["name"] != "db-migrate":
+            assert all(set(_database_keys(c).values()) <= {"url"} for c in _pod_containers(workload))
+    (external,) = _kind("ExternalSecret", "database-credentials")
+    properties = {item["secretKey"]: item["remoteRef"]["property"] for item in external["spec"]["data"]}
+    assert properties == {
+        "url": "url",
+        "migrate-url": "migrate_url",
+        "app-username": "app_username",
+        "app-password": "app_password",
+    }
+    generator = yaml.safe_load((K8S_BASE / "kustomization.yaml").read_text())["configMapGenerator"]
+    assert {"name": "db-grants", "files": ["db-grants.sql", "db-grants.py"]} in generator
+
+
+def test_terraform_gives_the_services_the_app_role_and_the_migrations_the_master_user(
+    terraform_files: dict[Path, dict[str, Any]],
+) -> None:
+    database = _directory(terraform_files, TERRAFORM / "modules/database")
+    locals_ = {name: value for tree in database for block in tree.get("locals", []) for name, value in block.items()}
+    connection = locals_["connection"]
+    assert _unquote(locals_["app_username"]) == "ablage_app"
+    assert "${local.app_username}:${urlencode(random_password.app_password.result)}@" in connection["url"]
+    assert "aws_db_instance.postgres.username" not in connection["url"]
+    assert "random_password.db_password" not in connection["url"]
+    assert (
+        "${aws_db_instance.postgres.username}:${urlencode(random_password.db_password.result)}@"
+        in connection["migrate_url"]
+    )
+    assert connection["app_username"] == "${local.app_username}"
+    assert connection["app_password"] == "${random_password.app_password.result}"
+    # Vault gets every field the ExternalSecret reads.
+    variables = _blocks(_directory(terraform_files, TERRAFORM / "modules/secrets"), "variable")
+    fields = set(re.findall(r"(\w+)\s*=", variables["database_connection"]["type"]))
+    assert {"url", "migrate_url", "app_username", "app_password"} <= fields
+
+
+def test_the_app_role_may_change_rows_but_no_schema() -> None:
+    text = (K8S_BASE / "db-grants.sql").read_text()
+    statements = [" ".join(part.split()) for part in re.sub(r"--[^\n]*", "", text).split(";") if part.strip()]
+    grants = {
+        (match[1], match[2])
+        for statement in statements
+        if (
+            match := re.fullmatch(
+                r"(?:ALTER DEFAULT PRIVILEGES IN SCHEMA public )?GRANT (.+) ON (.+) TO \{role\}", statement
+            )
+        )
+    }
+    assert grants == {
+        ("CONNECT", "DATABASE {database}"),
+        ("USAGE", "SCHEMA public"),
+        ("SELECT, INSERT, UPDATE, DELETE", "ALL TABLES IN SCHEMA public"),
+        ("USAGE", "ALL SEQUENCES IN SCHEMA public"),
+        ("SELECT, INSERT, UPDATE, DELETE", "TABLES"),
+        ("USAGE", "SEQUENCES"),
+    }
+    # Every GRANT is one of those; nothing gives ownership, a role attribute beyond LOGIN, or another role's rights.
+    assert sum(re.search(r"\bGRANT\b", statement) is not None for statement in statements) == len(grants)
+    assert not re.search(r"\bOWNER\b|\bALL PRIVILEGES\b|\bGRANT OPTION\b|\bIN ROLE\b|GRANT \S+ TO", text)
+    (alter,) = [statement for statement in statements if statement.startswith("ALTER ROLE")]
+    assert alter == "ALTER ROLE {role} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD {password}"
