@@ -889,3 +889,61 @@ def test_the_app_role_may_change_rows_but_no_schema() -> None:
     assert not re.search(r"\bOWNER\b|\bALL PRIVILEGES\b|\bGRANT OPTION\b|\bIN ROLE\b|GRANT \S+ TO", text)
     (alter,) = [statement for statement in statements if statement.startswith("ALTER ROLE")]
     assert alter == "ALTER ROLE {role} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD {password}"
+
+
+WORKFLOWS = REPO / ".github/workflows"
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the key `on` as true.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def test_deploy_runs_only_after_ci_passed_on_main() -> None:
+    deploy, ci = _workflow("deploy.yml"), _workflow("ci.yml")
+    assert deploy["on"] == {"workflow_run": {"workflows": [ci["name"]], "types": ["completed"], "branches": ["main"]}}
+    assert "main" in ci["on"]["push"]["branches"]
+    jobs = deploy["jobs"]
+    for name, job in jobs.items():
+        needs = job.get("needs", [])
+        if not needs:
+            # A job that waits for no other checks the CI run itself; the others inherit its skip.
+            condition = " ".join(job["if"].split())
+            assert "github.event.workflow_run.conclusion == 'success'" in condition, name
+            assert "github.event.workflow_run.event == 'push'" in condition, name
+            assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition, name
+        else:
+            assert set([needs] if isinstance(needs, str) else needs) <= set(jobs), name
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["ref"] == "${{ github.event.workflow_run.head_sha }}", name
+    # The commit built is CI's, never the workflow's own github.sha (the default branch's head at trigger time).
+    assert "github.sha" not in (WORKFLOWS / "deploy.yml").read_text()
+
+
+def test_deploy_sets_the_images_by_the_digests_it_pushed() -> None:
+    jobs = _workflow("deploy.yml")["jobs"]
+    images, deploy = jobs["images"], jobs["deploy"]
+    flavours = images["strategy"]["matrix"]["flavour"]
+    steps = {step.get("id"): step for step in images["steps"]}
+    assert steps["build"]["uses"].startswith("docker/build-push-action@")
+    assert steps["build"]["with"]["push"] is True
+    assert steps["digest"]["env"]["DIGEST"] == "${{ steps.build.outputs.digest }}"
+    assert images["outputs"] == {
+        f"{flavour}-digest": f"${{{{ steps.digest.outputs.{flavour} }}}}" for flavour in flavours
+    }
+    (set_images,) = [step for step in deploy["steps"] if "kustomize edit set image" in step.get("run", "")]
+    assert set_images["working-directory"] == "deploy/k8s/overlays/prod"
+    for flavour in flavours:
+        variable = f"{flavour.upper()}_DIGEST"
+        assert set_images["env"][variable] == f"${{{{ needs.images.outputs.{flavour}-digest }}}}"
+        assert f"ablage-{flavour}@${{{variable}}}" in set_images["run"], flavour
+    # Every image the overlay names for the application is one the step replaces by digest.
+    overlay = yaml.safe_load((REPO / "deploy/k8s/overlays/prod/kustomization.yaml").read_text())
+    app_images = {image["name"] for image in overlay["images"] if image["name"].startswith(APP_IMAGES)}
+    assert app_images == {f"ghcr.io/ablage-system/ablage-{flavour}" for flavour in flavours}
+    assert re.findall(r"kustomize edit set image \"([^=]+)=", set_images["run"]) == sorted(app_images)
+    apply = next(index for index, step in enumerate(deploy["steps"]) if "kubectl apply -k" in step.get("run", ""))
+    assert deploy["steps"].index(set_images) < apply
