@@ -722,3 +722,228 @@ def test_every_worker_unit_speaks_sd_notify_under_a_watchdog() -> None:
     api = _unit("serve --service cpu --host 0.0.0.0 --port 8000")
     assert "Type" not in api and "WatchdogSec" not in api
     assert {"PAGE_TIMEOUT", "PAGE_MEMORY_LIMIT", "PAGE_PROCESSES", "INSPECT_TIMEOUT"} <= _ansible_env_names()
+
+
+# -- exposure and credentials
+
+_INTERPOLATION = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(:?[-?+])?([^}]*)\}")
+
+
+def test_compose_publishes_ports_on_the_loopback_only() -> None:
+    published = 0
+    for name, spec in _compose()["services"].items():
+        for port in spec.get("ports", []):
+            # The short syntax only: a long-syntax mapping would need its host_ip checked instead.
+            assert isinstance(port, str) and port.startswith("127.0.0.1:"), (name, port)
+            published += 1
+    assert published
+
+
+def test_compose_takes_every_password_from_the_env_file() -> None:
+    text = (REPO / "docker-compose.yml").read_text()
+    variables = _INTERPOLATION.findall(text)
+    assert variables
+    # No literal default for any variable: a missing password stops compose, it never falls back to a known one.
+    assert [name for name, operator, _ in variables if operator != ":?"] == []
+    example = (REPO / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z][A-Z0-9_]*)=$", example, re.MULTILINE))
+    assert {name for name, _, _ in variables} == listed
+    # The root credentials appear nowhere else as literals.
+    assert "ablage-local" not in text
+    for spec in _compose()["services"].values():
+        for name, value in dict(spec.get("environment", {})).items():
+            if re.search(r"PASSWORD|SECRET|KMS", name):
+                assert str(value).startswith("${") and str(value).endswith("}"), name
+    assert ".env" in (REPO / ".gitignore").read_text().splitlines()
+
+
+ANSIBLE_ROLES = REPO / "deploy/ansible/roles"
+# Variables and settings that carry a password, a key or a token.
+_SECRET = re.compile(r"database_url|redis_url|password|passwd|secret|token|private_key|api_key|vault", re.IGNORECASE)
+
+
+def _tasks(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every task of a task list, those inside blocks (and their rescue and always) included."""
+    found = []
+    for task in tasks or []:
+        found.append(task)
+        for section in ("block", "rescue", "always"):
+            found += _tasks(task.get(section, []))
+    return found
+
+
+def test_every_task_that_handles_a_secret_logs_nothing() -> None:
+    secret_templates = {path.name for path in ANSIBLE_ROLES.glob("*/templates/*") if _SECRET.search(path.read_text())}
+    assert "ablage.env.j2" in secret_templates
+    handled = []
+    for path in sorted(ANSIBLE_ROLES.glob("*/tasks/*.yml")):
+        for task in _tasks(yaml.safe_load(path.read_text())):
+            body = {key: value for key, value in task.items() if key not in ("name", "block", "rescue", "always")}
+            text = json.dumps(body)
+            source = [
+                str(args.get("src", ""))
+                for key, args in body.items()
+                if key.endswith((".template", ".copy")) and isinstance(args, dict)
+            ]
+            if _SECRET.search(text) or any(Path(src).name in secret_templates for src in source):
+                handled.append(task["name"])
+                assert task.get("no_log") is True, f"{path.relative_to(REPO)}: {task['name']}"
+    assert {"Write the settings", "Apply database migrations"} <= set(handled)
+
+
+def _pod_containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
+    pod = workload["spec"]["template"]["spec"]
+    return [*pod.get("initContainers", []), *pod["containers"]]
+
+
+def _database_keys(container: dict[str, Any]) -> dict[str, str]:
+    """The database-credentials keys a container reads, by variable."""
+    return {
+        variable["name"]: ref["key"]
+        for variable in container.get("env", [])
+        if (ref := variable.get("valueFrom", {}).get("secretKeyRef")) and ref["name"] == "database-credentials"
+    }
+
+
+def test_the_services_connect_as_the_app_role_and_only_the_migrations_as_the_master_user() -> None:
+    for deployment in _kind("Deployment"):
+        for container in _pod_containers(deployment):
+            keys = _database_keys(container)
+            assert set(keys.values()) <= {"url"}, deployment["metadata"]["name"]
+    for name in ("cpu-backend", "cpu-worker", "gpu-backend", "gpu-worker"):
+        assert _database_keys(_containers()[name]) == {"DATABASE_URL": "url"}, name
+    (job,) = _kind("Job", "db-migrate")
+    pod = job["spec"]["template"]["spec"]
+    # The migrations first (init containers run in order), then the grants on the tables they made.
+    (upgrade,) = pod["initContainers"]
+    (grants,) = pod["containers"]
+    assert upgrade["args"] == ["db", "upgrade"]
+    assert _database_keys(upgrade) == {"DATABASE_URL": "migrate-url"}
+    assert grants["command"] == ["python", "/etc/db-grants/db-grants.py"]
+    assert _database_keys(grants) == {
+        "DATABASE_URL": "migrate-url",
+        "APP_DATABASE_USER": "app-username",
+        "APP_DATABASE_PASSWORD": "app-password",
+    }
+    # No other workload of any kind reads a key of database-credentials but url.
+    workloads = [doc for doc in _documents(K8S_BASE) if doc["kind"] in ("Deployment", "StatefulSet", "Job")]
+    for workload in workloads:
+        if workload["metadata"]["name"] != "db-migrate":
+            assert all(set(_database_keys(c).values()) <= {"url"} for c in _pod_containers(workload))
+    (external,) = _kind("ExternalSecret", "database-credentials")
+    properties = {item["secretKey"]: item["remoteRef"]["property"] for item in external["spec"]["data"]}
+    assert properties == {
+        "url": "url",
+        "migrate-url": "migrate_url",
+        "app-username": "app_username",
+        "app-password": "app_password",
+    }
+    generator = yaml.safe_load((K8S_BASE / "kustomization.yaml").read_text())["configMapGenerator"]
+    assert {"name": "db-grants", "files": ["db-grants.sql", "db-grants.py"]} in generator
+
+
+def test_terraform_gives_the_services_the_app_role_and_the_migrations_the_master_user(
+    terraform_files: dict[Path, dict[str, Any]],
+) -> None:
+    database = _directory(terraform_files, TERRAFORM / "modules/database")
+    locals_ = {name: value for tree in database for block in tree.get("locals", []) for name, value in block.items()}
+    connection = locals_["connection"]
+    assert _unquote(locals_["app_username"]) == "ablage_app"
+    assert "${local.app_username}:${urlencode(random_password.app_password.result)}@" in connection["url"]
+    assert "aws_db_instance.postgres.username" not in connection["url"]
+    assert "random_password.db_password" not in connection["url"]
+    assert (
+        "${aws_db_instance.postgres.username}:${urlencode(random_password.db_password.result)}@"
+        in connection["migrate_url"]
+    )
+    assert connection["app_username"] == "${local.app_username}"
+    assert connection["app_password"] == "${random_password.app_password.result}"
+    # Vault gets every field the ExternalSecret reads.
+    variables = _blocks(_directory(terraform_files, TERRAFORM / "modules/secrets"), "variable")
+    fields = set(re.findall(r"(\w+)\s*=", variables["database_connection"]["type"]))
+    assert {"url", "migrate_url", "app_username", "app_password"} <= fields
+
+
+def test_the_app_role_may_change_rows_but_no_schema() -> None:
+    text = (K8S_BASE / "db-grants.sql").read_text()
+    statements = [" ".join(part.split()) for part in re.sub(r"--[^\n]*", "", text).split(";") if part.strip()]
+    grants = {
+        (match[1], match[2])
+        for statement in statements
+        if (
+            match := re.fullmatch(
+                r"(?:ALTER DEFAULT PRIVILEGES IN SCHEMA public )?GRANT (.+) ON (.+) TO \{role\}", statement
+            )
+        )
+    }
+    assert grants == {
+        ("CONNECT", "DATABASE {database}"),
+        ("USAGE", "SCHEMA public"),
+        ("SELECT, INSERT, UPDATE, DELETE", "ALL TABLES IN SCHEMA public"),
+        ("USAGE", "ALL SEQUENCES IN SCHEMA public"),
+        ("SELECT, INSERT, UPDATE, DELETE", "TABLES"),
+        ("USAGE", "SEQUENCES"),
+    }
+    # Every GRANT is one of those; nothing gives ownership, a role attribute beyond LOGIN, or another role's rights.
+    assert sum(re.search(r"\bGRANT\b", statement) is not None for statement in statements) == len(grants)
+    assert not re.search(r"\bOWNER\b|\bALL PRIVILEGES\b|\bGRANT OPTION\b|\bIN ROLE\b|GRANT \S+ TO", text)
+    (alter,) = [statement for statement in statements if statement.startswith("ALTER ROLE")]
+    assert alter == "ALTER ROLE {role} WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD {password}"
+
+
+WORKFLOWS = REPO / ".github/workflows"
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the key `on` as true.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def test_deploy_runs_only_after_ci_passed_on_main() -> None:
+    deploy, ci = _workflow("deploy.yml"), _workflow("ci.yml")
+    assert deploy["on"] == {"workflow_run": {"workflows": [ci["name"]], "types": ["completed"], "branches": ["main"]}}
+    assert "main" in ci["on"]["push"]["branches"]
+    jobs = deploy["jobs"]
+    for name, job in jobs.items():
+        needs = job.get("needs", [])
+        if not needs:
+            # A job that waits for no other checks the CI run itself; the others inherit its skip.
+            condition = " ".join(job["if"].split())
+            assert "github.event.workflow_run.conclusion == 'success'" in condition, name
+            assert "github.event.workflow_run.event == 'push'" in condition, name
+            assert "github.event.workflow_run.head_repository.full_name == github.repository" in condition, name
+        else:
+            assert set([needs] if isinstance(needs, str) else needs) <= set(jobs), name
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["ref"] == "${{ github.event.workflow_run.head_sha }}", name
+    # The commit built is CI's, never the workflow's own github.sha (the default branch's head at trigger time).
+    assert "github.sha" not in (WORKFLOWS / "deploy.yml").read_text()
+
+
+def test_deploy_sets_the_images_by_the_digests_it_pushed() -> None:
+    jobs = _workflow("deploy.yml")["jobs"]
+    images, deploy = jobs["images"], jobs["deploy"]
+    flavours = images["strategy"]["matrix"]["flavour"]
+    steps = {step.get("id"): step for step in images["steps"]}
+    assert steps["build"]["uses"].startswith("docker/build-push-action@")
+    assert steps["build"]["with"]["push"] is True
+    assert steps["digest"]["env"]["DIGEST"] == "${{ steps.build.outputs.digest }}"
+    assert images["outputs"] == {
+        f"{flavour}-digest": f"${{{{ steps.digest.outputs.{flavour} }}}}" for flavour in flavours
+    }
+    (set_images,) = [step for step in deploy["steps"] if "kustomize edit set image" in step.get("run", "")]
+    assert set_images["working-directory"] == "deploy/k8s/overlays/prod"
+    for flavour in flavours:
+        variable = f"{flavour.upper()}_DIGEST"
+        assert set_images["env"][variable] == f"${{{{ needs.images.outputs.{flavour}-digest }}}}"
+        assert f"ablage-{flavour}@${{{variable}}}" in set_images["run"], flavour
+    # Every image the overlay names for the application is one the step replaces by digest.
+    overlay = yaml.safe_load((REPO / "deploy/k8s/overlays/prod/kustomization.yaml").read_text())
+    app_images = {image["name"] for image in overlay["images"] if image["name"].startswith(APP_IMAGES)}
+    assert app_images == {f"ghcr.io/ablage-system/ablage-{flavour}" for flavour in flavours}
+    assert re.findall(r"kustomize edit set image \"([^=]+)=", set_images["run"]) == sorted(app_images)
+    apply = next(index for index, step in enumerate(deploy["steps"]) if "kubectl apply -k" in step.get("run", ""))
+    assert deploy["steps"].index(set_images) < apply

@@ -106,7 +106,11 @@ CASES = {
     "actionlint": Case(
         "actionlint",
         GITHUB,
-        _replace(".github/workflows/deploy.yml", "${{ github.sha }}", "${{ github.commit }}"),
+        _replace(
+            ".github/workflows/deploy.yml",
+            "${{ needs.images.outputs.cpu-digest }}",
+            "${{ needs.image.outputs.cpu-digest }}",
+        ),
     ),
     "zizmor": Case(
         "zizmor", GITHUB, _replace(".github/workflows/ci.yml", "persist-credentials: false", "fetch-depth: 1")

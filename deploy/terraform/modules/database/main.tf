@@ -115,6 +115,15 @@ resource "random_password" "db_password" {
   override_special = "!#$%&*()-_=+[]{}<>:?"
 }
 
+# The services' own role (ablage_app): SELECT, INSERT, UPDATE, DELETE on the tables and USAGE on the sequences, no
+# DDL, owner of nothing. The db-migrate Job creates it and grants that much (deploy/k8s/base/db-grants.sql), as the
+# master user, which only the migrations use.
+resource "random_password" "app_password" {
+  length           = 32
+  special          = true
+  override_special = "!#$%&*()-_=+[]{}<>:?"
+}
+
 resource "aws_secretsmanager_secret" "db_password" {
   #checkov:skip=CKV2_AWS_57:rotation would change the password behind the URL that Vault hands to the pods; rotate through Terraform
   name       = "ablage-db-password-${var.environment}"
@@ -127,13 +136,20 @@ resource "aws_secretsmanager_secret_version" "db_password" {
 }
 
 locals {
+  app_username = "ablage_app"
+  endpoint     = "${aws_db_instance.postgres.address}:${aws_db_instance.postgres.port}/${aws_db_instance.postgres.db_name}?sslmode=require"
   connection = {
+    # The master user, for the migrations only (the db-migrate Job's DATABASE_URL, migrate_url).
     username = aws_db_instance.postgres.username
     password = random_password.db_password.result
     host     = aws_db_instance.postgres.address
     port     = aws_db_instance.postgres.port
     dbname   = aws_db_instance.postgres.db_name
-    # The application's DATABASE_URL; the password is URL-encoded because it may contain reserved characters.
-    url = "postgresql+psycopg://${aws_db_instance.postgres.username}:${urlencode(random_password.db_password.result)}@${aws_db_instance.postgres.address}:${aws_db_instance.postgres.port}/${aws_db_instance.postgres.db_name}?sslmode=require"
+    # The services' DATABASE_URL (url) is the app role's; passwords are URL-encoded because they may contain
+    # reserved characters.
+    app_username = local.app_username
+    app_password = random_password.app_password.result
+    url          = "postgresql+psycopg://${local.app_username}:${urlencode(random_password.app_password.result)}@${local.endpoint}"
+    migrate_url  = "postgresql+psycopg://${aws_db_instance.postgres.username}:${urlencode(random_password.db_password.result)}@${local.endpoint}"
   }
 }

@@ -14,7 +14,7 @@ output "secret_arn" {
 }
 
 output "connection" {
-  description = "Connection details including the application's DATABASE_URL (url)."
+  description = "Connection details: the services' DATABASE_URL (url, the app role) and the migrations' (migrate_url, the master user)."
   value       = local.connection
   sensitive   = true
 }

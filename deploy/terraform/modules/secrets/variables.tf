@@ -4,14 +4,17 @@ variable "environment" {
 }
 
 variable "database_connection" {
-  description = "Connection details of the database module, including the application's DATABASE_URL (url)."
+  description = "Connection details of the database module: the services' DATABASE_URL (url, the app role, with app_username and app_password for the grants) and the migrations' (migrate_url, the master user)."
   type = object({
-    username = string
-    password = string
-    host     = string
-    port     = number
-    dbname   = string
-    url      = string
+    username     = string
+    password     = string
+    host         = string
+    port         = number
+    dbname       = string
+    app_username = string
+    app_password = string
+    url          = string
+    migrate_url  = string
   })
   sensitive = true
 }
