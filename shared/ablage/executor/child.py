@@ -144,12 +144,16 @@ def inspect(path: str) -> tuple[str, int]:
         source.close()
 
 
+def memory_problem(what: str, settings: Settings) -> PageTooLarge:
+    limit = int(settings.ocr.page_memory_limit)
+    return PageTooLarge(f"{what} needs more memory than PAGE_MEMORY_LIMIT ({limit / 1024**3:.1f} GiB) allows")
+
+
 def _out_of_memory(what: str) -> PageTooLarge:
     # Called after the except block: the MemoryError, its traceback and the frames holding what the page had
     # allocated are gone by now, so this process is fit for its next page.
     gc.collect()
-    limit = int(_state().settings.ocr.page_memory_limit)
-    return PageTooLarge(f"{what} needs more memory than PAGE_MEMORY_LIMIT ({limit / 1024**3:.1f} GiB) allows")
+    return memory_problem(what, _state().settings)
 
 
 def read(work: PageWork, timeout: float | None) -> PageOutcome:

@@ -14,7 +14,7 @@ from PIL import Image
 from ablage.documents.orientation import upright
 from ablage.documents.pages import DocumentSource
 from ablage.engines.base import PageEngine
-from ablage.results.model import Page, PageSource
+from ablage.results.model import Page
 from ablage.results.searchable_pdf import SearchablePdfWriter
 from ablage.results.thumbnail import render_thumbnail
 
@@ -63,10 +63,6 @@ class PageOutcome:
     """The one-page PDF with the page's image and text; None for a page read from its text layer (the
     searchable PDF keeps the original page) or when no layer was asked for."""
 
-    @property
-    def from_text_layer(self) -> bool:
-        return self.page is not None and self.page.source is PageSource.text_layer
-
 
 # A page read this confidently, in horizontal lines, is upright: upside down, engines read garbage at low
 # confidence (Tesseract about 0.2-0.5, RapidOCR 0.7-0.8 on the corpus), and sideways text comes back as lines
@@ -85,13 +81,9 @@ def reads_upright(page: Page) -> bool:
     return horizontal >= _UPRIGHT_HORIZONTAL_SHARE * len(lines)
 
 
-def layer_path(layer_dir: str, number: int) -> str:
-    return str(Path(layer_dir) / f"page-{number:05d}.pdf")
-
-
 def write_layer(image: Image.Image, page: Page, layer_dir: str) -> str:
     """The page's searchable-PDF page as a file of its own; the job's PDF is assembled from these."""
-    target = layer_path(layer_dir, page.number)
+    target = str(Path(layer_dir) / f"page-{page.number:05d}.pdf")
     writer = SearchablePdfWriter()
     try:
         writer.add_image_page(image, page)

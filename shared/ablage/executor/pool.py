@@ -1,6 +1,6 @@
 """The page processes of one service process, shared by all its jobs (``PageExecutor``).
 
-A pebble ``ProcessPool`` runs each page in a child process with an address-space limit (PAGE_MEMORY_LIMIT) and
+A pebble ``ProcessPool`` runs each page in a child process with a memory limit (PAGE_MEMORY_LIMIT) and
 kills the child when the page passes PAGE_TIMEOUT, when its job passes PROCESSING_TIMEOUT or is cancelled; a
 child that dies (out of memory, a crash in a C library) fails only its page. The pool replaces every child it
 loses, so the worker and its other jobs go on.
@@ -86,9 +86,9 @@ def _problem(error: BaseException, what: str, settings: Settings) -> BaseExcepti
         PAGES_STOPPED.labels("memory").inc()
         return error
     if isinstance(error, MemoryError):
+        # Raised outside the page's own work (handing its result back): the child's own answer, all the same.
         PAGES_STOPPED.labels("memory").inc()
-        limit = int(settings.ocr.page_memory_limit)
-        return PageTooLarge(f"{what} needs more memory than PAGE_MEMORY_LIMIT ({limit / 1024**3:.1f} GiB) allows")
+        return child.memory_problem(what, settings)
     if isinstance(error, AblageError):
         return error
     log.error("%s failed in its page process: %r\n%s", what, error, getattr(error, "traceback", ""))

@@ -22,6 +22,7 @@ from ablage.documents.orientation import warm_up as warm_orientation
 from ablage.documents.sniff import DocumentKind
 from ablage.engines.base import EngineHost, EngineInput, document_engine, page_engine
 from ablage.errors import AblageError, EngineFallback
+from ablage.executor import child
 from ablage.executor.pool import Cancelled
 from ablage.jobs.backends import Backends
 from ablage.jobs.lifecycle import JobDeleted, JobLost
@@ -57,7 +58,6 @@ class JobProcessor:
         backends: Backends,
         warm_engines: tuple[str, ...] = (),
         fallback: CpuFallback | None = None,
-        liveness: Liveness | None = None,
     ) -> None:
         self._warm_engines = warm_engines
         self._fallback = fallback
@@ -67,9 +67,7 @@ class JobProcessor:
         self._engines = backends.engines
         self._waiters = backends.waiters
         self._pages = backends.pages
-        self.liveness = liveness or Liveness(
-            backends.settings.ocr.page_timeout + backends.settings.queue.worker_stall_timeout
-        )
+        self.liveness = Liveness(backends.settings.ocr.page_timeout + backends.settings.queue.worker_stall_timeout)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
     @classmethod
@@ -213,8 +211,6 @@ class JobProcessor:
         """A document engine reads the whole file, in a page process. PDFs keep their own pages as the
         searchable PDF (the engine read their text layer, or its OCR boxes are in page points); office files
         have none."""
-        from ablage.executor import child
-
         engine = document_engine(self._engines.get(job.engine))
         kind = DocumentKind(job.document.kind)
         key = THUMBNAIL_KEY.format(sha256=job.document_sha256)
