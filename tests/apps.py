@@ -13,12 +13,13 @@ import httpx
 import redis
 from ablage.api.app import create_app as create_shared_app
 from ablage.api.state import AppState
-from ablage.db.models import Job, JobStatus
+from ablage.db.models import DEFAULT_TENANT, Job, JobStatus
 from ablage.jobs.routes import ServiceRoute
 from ablage.settings import Settings
 from ablage.storage.base import Area, Storage
 from ablage.storage.local import LocalStorage
 from ablage.storage.s3 import S3Storage
+from ablage.tenancy.tenants import ensure_tenant
 from ablage_services.cpu_backend.app import CPU_ROUTE
 from ablage_services.embedded import create_app as create_embedded_app
 from ablage_services.gpu_backend.app import gpu_route
@@ -127,6 +128,12 @@ def _empty_database(state: AppState) -> None:
         else:
             for table in names:
                 connection.execute(table.delete())
+    # As a fresh database has it: the tenant of callers without keys, seeded by the migrations.
+    with state.backends.sessions.begin() as session:
+        ensure_tenant(session, DEFAULT_TENANT)
+    state.backends.tenants.forget()
+    state.auth.keys.forget()
+    state.limiter.reset()
 
 
 def _empty_storage(storage: Storage) -> None:

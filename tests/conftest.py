@@ -26,6 +26,7 @@ import pytest
 from ablage.engines.registry import register_engine
 from ablage.engines.supervisor import EngineSupervisor
 from ablage.settings import (
+    AuthSettings,
     DatabaseSettings,
     OcrSettings,
     QueueSettings,
@@ -110,7 +111,12 @@ def _production_parts(database_url: str, namespace: str, endpoint: str) -> dict[
     }
 
 
+# The tests poll job status as fast as they can; the rate limit's own tests set theirs.
+TEST_AUTH = AuthSettings(rate_limit="10000/second")
+
+
 def _settings(data_dir: Path, parts: dict[str, Any], ocr: dict[str, Any] | None = None, **more: Any) -> Settings:
+    more.setdefault("auth", TEST_AUTH)
     return Settings(
         service=ServiceSettings(data_dir=data_dir),
         ocr=OcrSettings(**({"workers": WORKERS} | (ocr or {}))),

@@ -11,6 +11,8 @@ class AblageError(Exception):
     title: ClassVar[str] = "Internal error"
     retry_after: int | None = None
     """Seconds after which a retry may succeed; sent as ``Retry-After``."""
+    headers: dict[str, str] | None = None
+    """Further response headers the problem needs (``WWW-Authenticate``, ``RateLimit``)."""
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -183,3 +185,35 @@ class Backpressure(AblageError):
     def __init__(self, detail: str, retry_after: int = 30, **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.retry_after = retry_after
+
+
+class Unauthorized(AblageError):
+    """No credentials, or ones that are not (or no longer) valid. The answer never says which."""
+
+    status = 401
+    slug = "unauthorized"
+    title = "Authentication required"
+
+    def __init__(self, detail: str, error: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        # RFC 6750: a request without credentials gets the bare challenge, a rejected token its error code.
+        challenge = 'Bearer realm="ablage"' + (f', error="{error}"' if error else "")
+        self.headers = {"WWW-Authenticate": challenge}
+
+
+class TooManyRequests(AblageError):
+    """A tenant is over one of its limits; other tenants are not affected."""
+
+    status = 429
+    slug = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = max(1, retry_after)
+        self.headers = headers
+
+
+class QuotaExceeded(TooManyRequests):
+    slug = "quota-exceeded"
+    title = "Quota exceeded"

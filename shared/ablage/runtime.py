@@ -18,6 +18,7 @@ from ablage.jobs.lifecycle import JobLifecycle
 from ablage.jobs.queue import InProcessQueue, JobQueue
 from ablage.settings import Settings
 from ablage.storage.build import build_storage
+from ablage.tenancy.tenants import TenantDirectory
 
 log = logging.getLogger(__name__)
 
@@ -62,4 +63,5 @@ def build_backends(settings: Settings) -> Backends:
         waiters,
         JobLifecycle(settings.queue, sessions, cancels),
         PageExecutor(settings),
+        TenantDirectory(settings.auth, sessions),
     )

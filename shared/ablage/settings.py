@@ -233,6 +233,75 @@ class StorageSettings(_Env):
         return StorageBackend.s3 if self.s3_endpoint_url else StorageBackend.local
 
 
+class AuthSettings(_Env):
+    """Who may call the API. API keys live in the database (``ablage keys``); OIDC is optional."""
+
+    bind_host: str = Field(
+        "127.0.0.1", description="the address ``ablage serve`` binds; a service open to all needs a loopback one"
+    )
+    key_cache_seconds: float = Field(
+        5, ge=0, le=60, description="seconds a verified key is trusted before the database is asked again"
+    )
+    oidc_issuer: str | None = Field(None, description="the issuer (iss) of accepted OIDC tokens; unset: no OIDC")
+    oidc_audience: str | None = Field(None, description="the audience (aud) accepted tokens must name")
+    oidc_jwks_url: str | None = Field(
+        None, description="the issuer's key set; default: jwks_uri of its /.well-known/openid-configuration"
+    )
+    oidc_tenant_claim: str = Field("tenant", description="the claim that names the caller's tenant")
+    oidc_algorithms: CommaList = Field(default_factory=lambda: ["RS256", "ES256"])
+    docs_public: bool = Field(
+        False, description="with keys or OIDC, serve /docs and /openapi.json without a key (default: a key is needed)"
+    )
+    # repr=False: settings' repr is checked for leaked secrets by looking for "token".
+    metrics_token: SecretStr | None = Field(
+        None,
+        repr=False,
+        description="bearer token /metrics asks for; unset: /metrics needs a tenant's key once keys exist",
+    )
+    rate_limit: str = Field(
+        "50/second;1000/minute", description="API requests per tenant (limits' notation), shared across replicas"
+    )
+    tenant_max_queued_jobs: int = Field(250, ge=0, description="queued jobs per tenant (429 above); 0: no limit")
+    tenant_max_running_jobs: int = Field(
+        0, ge=0, description="jobs of one tenant running at once; more wait in the queue; 0: no limit"
+    )
+    tenant_monthly_pages: int = Field(0, ge=0, description="pages per tenant and calendar month (UTC); 0: no limit")
+
+    _split = field_validator("oidc_algorithms", mode="before")(_split_commas)
+
+    @field_validator("oidc_algorithms", mode="after")
+    @classmethod
+    def _upper_algorithms(cls, value: list[str]) -> list[str]:
+        return [item.upper() for item in value]
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"RATE_LIMIT {value!r} is not like 20/second;600/minute: {exc}") from None
+        return value
+
+    @property
+    def uses_oidc(self) -> bool:
+        return self.oidc_issuer is not None
+
+    @property
+    def binds_loopback(self) -> bool:
+        import ipaddress
+
+        host = self.bind_host.strip("[]")
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+
 class Settings(_Env):
     """All settings; sub-settings read their own variables, so tests can override any one."""
 
@@ -243,6 +312,7 @@ class Settings(_Env):
     database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
     queue: QueueSettings = Field(default_factory=lambda: QueueSettings())
     storage: StorageSettings = Field(default_factory=lambda: StorageSettings())
+    auth: AuthSettings = Field(default_factory=lambda: AuthSettings())
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -265,6 +335,8 @@ class Settings(_Env):
                 problems.append(f"ENVIRONMENT={env} needs REDIS_URL: in-process queues lose jobs across replicas")
             if self.storage.backend is StorageBackend.local:
                 problems.append(f"ENVIRONMENT={env} needs S3 storage (STORAGE_BACKEND=s3), not local disk")
+        if self.auth.uses_oidc and not self.auth.oidc_audience:
+            problems.append("OIDC_ISSUER needs OIDC_AUDIENCE: tokens issued for other clients must not be accepted")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from ablage.db.models import DEFAULT_TENANT
 from ablage.jobs.service import JobService, SubmitForm, Upload
 from ablage.runtime import build_backends
 from PIL import Image
@@ -32,7 +33,10 @@ async def test_queued_job_survives_a_restart(make_settings, tmp_path: Path) -> N
     shutil.copy(source, upload_path)
     data = source.read_bytes()
     submission = service.submit(
-        Upload(upload_path, hashlib.sha256(data).hexdigest(), len(data), "photo.tif"), SubmitForm(), cpu_route
+        Upload(upload_path, hashlib.sha256(data).hexdigest(), len(data), "photo.tif"),
+        SubmitForm(),
+        cpu_route,
+        DEFAULT_TENANT,
     )
     assert submission.job.status == "queued"
     backends.close()

@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 import ablage
+from ablage.api.auth import RateLimitHeaders, reader_of_docs
 from ablage.api.middleware import MetricsMiddleware
 from ablage.api.ocr_routes import build_ocr_router
 from ablage.api.openapi import install_openapi
@@ -25,6 +28,9 @@ from ablage.jobs.service import JobService
 from ablage.jobs.sweeper import Sweeper
 from ablage.runtime import build_backends
 from ablage.settings import Settings
+from ablage.tenancy.identity import Authenticator
+from ablage.tenancy.keys import KeyStore
+from ablage.tenancy.rate_limits import RequestLimiter
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +45,15 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
     # prefers. An engine that takes longer joins in the background, and one that failed is retried there.
     if not backends.engines.wait_started(settings.ocr.engine_start_wait):
         log.warning("engines still loading after %.0f s; they join when ready", settings.ocr.engine_start_wait)
-    state = AppState(backends, tuple(routes), JobService(backends))
+    auth = Authenticator(settings, KeyStore(backends.sessions, settings.auth.key_cache_seconds))
+    try:
+        auth.check_start(settings)
+    except Exception:
+        backends.close()
+        raise
+    redis_url = settings.queue.redis_url.get_secret_value() if settings.queue.redis_url else None
+    limiter = RequestLimiter(redis_url, settings.queue.queue_namespace)
+    state = AppState(backends, tuple(routes), JobService(backends), auth, limiter)
     if settings.queue.runs_embedded_workers:
         processor = JobProcessor.serving(backends, routes, candidates)
         backends.queue.start_workers(processor, queues_of(routes), settings.ocr.workers, processor.warm_up)
@@ -50,6 +64,22 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
         if settings.queue.runs_embedded_workers:
             backends.queue.subscribe(Backends.CANCEL, backends.lifecycle.cancels.deliver)
     return state
+
+
+def _serve_docs(app: FastAPI) -> None:
+    gate = [Depends(reader_of_docs)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=gate)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=gate)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} – Swagger UI")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=gate)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} – ReDoc")
 
 
 def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] = ()) -> FastAPI:
@@ -82,12 +112,15 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
         version=ablage.__version__,
         summary="OCR for German and English business documents: text, word boxes, Markdown, hOCR, ALTO.",
         lifespan=lifespan,
-        # The API's own description: off (404) where DOCS_ENABLED=false, for deployments that do not publish it.
-        docs_url="/docs" if settings.service.docs_enabled else None,
-        redoc_url="/redoc" if settings.service.docs_enabled else None,
-        openapi_url="/openapi.json" if settings.service.docs_enabled else None,
+        # Served below, behind the callers' keys unless DOCS_PUBLIC; off (404) where DOCS_ENABLED=false.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(MetricsMiddleware)
+    if settings.service.docs_enabled:
+        _serve_docs(app)
     register_exception_handlers(app)
     app.include_router(system_router)
     if settings.service.metrics_enabled:

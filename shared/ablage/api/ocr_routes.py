@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from ablage.api.auth import CallerDep
 from ablage.api.engine_view import engine_view
 from ablage.api.job_view import JobAccepted, JobView, job_links, job_view
 from ablage.api.problems import problem_response
@@ -35,12 +36,12 @@ _ACCEPTED: dict[str, Any] = {
         },
     },
 }
-_UPLOAD_PROBLEMS: Responses = problems(400, 413, 415, 500, 503) | problem(
+_UPLOAD_PROBLEMS: Responses = problems(400, 401, 413, 415, 429, 500, 503) | problem(
     422,
     "An engine, language or page this service cannot provide, an Idempotency-Key used for another request, or "
     "a document that is encrypted, corrupt, or has too many pages or pixels",
 )
-_JOB_PROBLEMS: Responses = problems(404, 500, 503)
+_JOB_PROBLEMS: Responses = problems(401, 404, 429, 500, 503)
 
 
 def _result_content() -> dict[str, Any]:
@@ -60,7 +61,7 @@ def _result_content() -> dict[str, Any]:
 _RESULT_CONTENT = _result_content()
 
 
-async def _submit(request: Request, state: AppState, route: ServiceRoute) -> Submission:
+async def _submit(request: Request, state: AppState, route: ServiceRoute, tenant: str) -> Submission:
     settings = state.settings
     key = request.headers.get("idempotency-key")
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
@@ -68,7 +69,7 @@ async def _submit(request: Request, state: AppState, route: ServiceRoute) -> Sub
     upload, form = await receive_upload(request, settings.upload.max_upload_size, settings.upload_tmp_dir)
     try:
         check_form(form)
-        return await anyio.to_thread.run_sync(state.jobs.submit, upload, form, route, key)
+        return await anyio.to_thread.run_sync(state.jobs.submit, upload, form, route, tenant, key)
     finally:
         upload.path.unlink(missing_ok=True)
 
@@ -100,8 +101,8 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
         summary="Submit a document",
         responses={202: _ACCEPTED, **_UPLOAD_PROBLEMS},
     )
-    async def submit_job(request: Request, state: StateDep) -> JSONResponse:
-        return _accepted(await _submit(request, state, route), route.prefix)
+    async def submit_job(request: Request, state: StateDep, caller: CallerDep) -> JSONResponse:
+        return _accepted(await _submit(request, state, route, caller.tenant), route.prefix)
 
     @router.post(
         "",
@@ -114,12 +115,12 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
             **problem(409, "The job was cancelled while the request waited"),
         },
     )
-    async def recognize(request: Request, state: StateDep) -> Response:
-        submission = await _submit(request, state, route)
+    async def recognize(request: Request, state: StateDep, caller: CallerDep) -> Response:
+        submission = await _submit(request, state, route, caller.tenant)
         job_id = submission.job.id
         deadline = time.monotonic() + state.settings.ocr.sync_timeout
         while True:
-            job = await anyio.to_thread.run_sync(state.jobs.get, job_id)
+            job = await anyio.to_thread.run_sync(state.jobs.get, job_id, caller.tenant)
             if job.finished or time.monotonic() >= deadline:
                 break
             # Workers notify on completion, here or through Redis; re-reading the row every 2 s covers a lost
@@ -129,13 +130,13 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
             return _accepted(submission, route.prefix)
         if job.error is not None:
             return problem_response(job.error | {"instance": job_links(route.prefix, job_id).self})
-        body = await anyio.to_thread.run_sync(state.jobs.result, job_id, ResultFormat.json)
+        body = await anyio.to_thread.run_sync(state.jobs.result, job_id, caller.tenant, ResultFormat.json)
         headers = {"Location": job_links(route.prefix, job_id).self}
         return Response(body, media_type="application/json", headers=headers)
 
     @router.get("/jobs/{job_id}", summary="Job status", response_model_exclude_unset=True, responses=_JOB_PROBLEMS)
-    def get_job(job_id: str, state: StateDep) -> JobView:
-        return job_view(state.jobs.get(job_id), route.prefix)
+    def get_job(job_id: str, state: StateDep, caller: CallerDep) -> JobView:
+        return job_view(state.jobs.get(job_id, caller.tenant), route.prefix)
 
     @router.get(
         "/jobs/{job_id}/result",
@@ -151,14 +152,15 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
     def get_result(
         job_id: str,
         state: StateDep,
+        caller: CallerDep,
         format: ResultFormat = Query(ResultFormat.json, description="the result format; each has its media type"),
         redirect: bool = Query(False, description="answer 307 to a short-lived storage URL where there is one"),
     ) -> Response:
         if redirect:
-            url = state.jobs.result_url(job_id, format)
+            url = state.jobs.result_url(job_id, caller.tenant, format)
             if url is not None:
                 return RedirectResponse(url, status_code=307)
-        body = state.jobs.result(job_id, format)
+        body = state.jobs.result(job_id, caller.tenant, format)
         return Response(body, media_type=ARTIFACTS[format].media_type)
 
     @router.get(
@@ -171,8 +173,8 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
             **problem(409, "The thumbnail is made when the job starts"),
         },
     )
-    def get_thumbnail(job_id: str, state: StateDep) -> Response:
-        return Response(state.jobs.thumbnail(job_id), media_type="image/webp")
+    def get_thumbnail(job_id: str, state: StateDep, caller: CallerDep) -> Response:
+        return Response(state.jobs.thumbnail(job_id, caller.tenant), media_type="image/webp")
 
     @router.post(
         "/jobs/{job_id}/cancel",
@@ -184,8 +186,8 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
         ),
         responses={**_JOB_PROBLEMS, **problem(409, "The job has already finished")},
     )
-    def cancel_job(job_id: str, state: StateDep) -> JobView:
-        return job_view(state.jobs.cancel(job_id), route.prefix)
+    def cancel_job(job_id: str, state: StateDep, caller: CallerDep) -> JobView:
+        return job_view(state.jobs.cancel(job_id, caller.tenant), route.prefix)
 
     @router.delete(
         "/jobs/{job_id}",
@@ -195,12 +197,14 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
         response_class=Response,
         responses=_JOB_PROBLEMS,
     )
-    def delete_job(job_id: str, state: StateDep) -> Response:
-        state.jobs.delete(job_id)
+    def delete_job(job_id: str, state: StateDep, caller: CallerDep) -> Response:
+        state.jobs.delete(job_id, caller.tenant)
         return Response(status_code=204)
 
-    @router.get("/engines", summary="Engines offered here", response_model=EngineList, responses=problems(500))
-    def engines(state: StateDep) -> dict[str, Any]:
+    @router.get(
+        "/engines", summary="Engines offered here", response_model=EngineList, responses=problems(401, 429, 500)
+    )
+    def engines(state: StateDep, caller: CallerDep) -> dict[str, Any]:
         views = [engine_view(state.backends.engines.status(name)) for name in route.offered()]
         for view in views:
             # What a loaded engine declares wins over the route's expectation (plugins are listed as both).

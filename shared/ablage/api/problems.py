@@ -75,8 +75,10 @@ def register_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(AblageError)
     async def _ablage(request: Request, exc: AblageError) -> JSONResponse:
         problem = exc.problem() | {"instance": request.url.path}
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
-        return problem_response(problem, headers)
+        headers = dict(exc.headers or {})
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        return problem_response(problem, headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,6 +20,20 @@ LOCATION: dict[str, Any] = {
     "schema": {"type": "string"},
 }
 
+_RATE_LIMIT: dict[str, Any] = {
+    "description": "the tightest window of the tenant's request rate: remaining requests `r`, seconds to reset `t`",
+    "schema": {"type": "string"},
+}
+_RATE_LIMIT_POLICY: dict[str, Any] = {
+    "description": "the tenant's request rate windows: quota `q` per `w` seconds",
+    "schema": {"type": "string"},
+}
+_WWW_AUTHENTICATE: dict[str, Any] = {
+    "description": 'the Bearer challenge (RFC 6750); `error="invalid_token"` when a key was sent but refused',
+    "required": True,
+    "schema": {"type": "string"},
+}
+
 _DESCRIPTIONS: dict[int, str] = {
     400: "Malformed request: form, options or query parameters (request validation lists each field in `errors`)",
     404: "No such job",
@@ -28,6 +42,8 @@ _DESCRIPTIONS: dict[int, str] = {
     413: "The upload exceeds MAX_UPLOAD_SIZE; reading stopped at the limit",
     415: "The file's content (not its name) is not an allowed type",
     422: "Well-formed, but it cannot be done",
+    401: "No valid API key or token: send `Authorization: Bearer <token>`",
+    429: "The tenant is over its request rate or a quota; retry after `Retry-After` seconds",
     500: "Unexpected error; it has been logged",
     503: "Overloaded, or a database, storage or engine is unavailable; retry after `Retry-After` seconds",
 }
@@ -45,6 +61,14 @@ def problem(status: int, description: str | None = None) -> Responses:
     }
     if status == 503:
         response["headers"] = {"Retry-After": RETRY_AFTER}
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": RETRY_AFTER,
+            "RateLimit": _RATE_LIMIT,
+            "RateLimit-Policy": _RATE_LIMIT_POLICY,
+        }
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": _WWW_AUTHENTICATE}
     return {status: response}
 
 

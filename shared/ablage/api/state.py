@@ -12,6 +12,8 @@ from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import JobService
 from ablage.jobs.sweeper import Sweeper
 from ablage.settings import Settings
+from ablage.tenancy.identity import Authenticator
+from ablage.tenancy.rate_limits import RequestLimiter
 
 
 @dataclass
@@ -19,8 +21,12 @@ class AppState:
     backends: Backends
     routes: tuple[ServiceRoute, ...]
     jobs: JobService
+    auth: Authenticator
+    limiter: RequestLimiter
     sweeper: Sweeper | None = None
     warm: bool = False
+    queue_depth_at: float = float("-inf")
+    """When /metrics last counted the queued jobs (monotonic seconds)."""
 
     @property
     def settings(self) -> Settings:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from ablage.api.auth import operator
 from ablage.api.engine_view import engine_view
 from ablage.api.responses import problems
 from ablage.api.state import StateDep
@@ -19,6 +21,8 @@ from ablage.jobs.queue import QueueUnavailable
 from ablage.jobs.routes import queues_of
 from ablage.metrics import QUEUE_DEPTH
 from ablage.storage.base import StorageError
+
+_QUEUE_DEPTH_EVERY = 5.0
 
 router = APIRouter(tags=["system"])
 metrics_router = APIRouter(tags=["system"])
@@ -92,12 +96,17 @@ def ready(state: StateDep) -> JSONResponse:
             "description": "The Prometheus text exposition format",
             "content": {"text/plain": {"schema": {"type": "string"}}},
         },
-        **problems(500),
+        **problems(401, 500),
     },
+    dependencies=[Depends(operator)],
 )
 def metrics(state: StateDep) -> Response:
-    # The database, not Redis, knows what waits: it is the record, and every replica sees the same.
-    with contextlib.suppress(OperationalError, InterfaceError):
-        for queue_name in queues_of(state.routes):
-            QUEUE_DEPTH.labels(queue_name).set(state.jobs.queued_count(queue_name))
+    # The database, not Redis, knows what waits: it is the record, and every replica sees the same. Counted at
+    # most every few seconds, so scrapes cannot become a load on the database.
+    now = time.monotonic()
+    if now - state.queue_depth_at >= _QUEUE_DEPTH_EVERY:
+        state.queue_depth_at = now
+        with contextlib.suppress(OperationalError, InterfaceError):
+            for queue_name in queues_of(state.routes):
+                QUEUE_DEPTH.labels(queue_name).set(state.jobs.queued_count(queue_name))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import uuid
@@ -17,6 +18,7 @@ from ablage.cli.evaluate import evaluate_command
 from ablage.cli.models import LOAD_TIMEOUT, models_app
 from ablage.cli.services import app_factory
 from ablage.cli.storage import storage_app
+from ablage.cli.tenants import keys_app, tenants_app
 from ablage.cli.worker import worker
 from ablage.documents.selection import parse_pages, select_pages
 from ablage.documents.sniff import DocumentKind
@@ -39,14 +41,17 @@ class Service(StrEnum):
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(envvar="BIND_HOST", help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     service: Annotated[Service, typer.Option(help="which prefixes to serve")] = Service.embedded,
 ) -> None:
     """Serve the HTTP API (embedded defaults: SQLite and local storage under DATA_DIR)."""
     import uvicorn
 
+    # The app (built by uvicorn's factory) reads its settings again: it learns the address from the environment.
+    os.environ["BIND_HOST"] = host
     settings = Settings()
+    _check_open_access(settings)
     uvicorn.run(
         app_factory(service.value),
         factory=True,
@@ -56,6 +61,22 @@ def serve(
         timeout_graceful_shutdown=30,
         limit_concurrency=settings.service.max_concurrent_requests,
     )
+
+
+def _check_open_access(settings: Settings) -> None:
+    """Before binding: a service without keys or OIDC on a public address stops here, with the reason."""
+    from ablage.runtime import build_database
+    from ablage.tenancy.identity import Authenticator, OpenAccessRefused
+    from ablage.tenancy.keys import KeyStore
+
+    engine, sessions = build_database(settings)
+    try:
+        Authenticator(settings, KeyStore(sessions)).check_start(settings)
+    except OpenAccessRefused as exc:
+        typer.echo(f"ablage serve: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -152,6 +173,8 @@ def _recognize_file(
 app.add_typer(db_app, name="db")
 app.add_typer(storage_app, name="storage")
 app.add_typer(models_app, name="models")
+app.add_typer(keys_app, name="keys")
+app.add_typer(tenants_app, name="tenants")
 app.command()(worker)
 app.command("eval")(evaluate_command)
 

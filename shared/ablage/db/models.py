@@ -6,7 +6,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -26,12 +37,54 @@ class JobStatus(StrEnum):
     cancelled = "cancelled"
 
 
+DEFAULT_TENANT = "default"
+"""The tenant of a service that runs without API keys or OIDC, and of rows from before tenants existed."""
+
+
+class Tenant(Base):
+    """A client whose documents, jobs and quotas are its own. NULL limits take the service's defaults."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rate_limit: Mapped[str | None] = mapped_column(String(64), doc="requests, e.g. 20/second;600/minute")
+    max_queued_jobs: Mapped[int | None] = mapped_column(Integer)
+    max_running_jobs: Mapped[int | None] = mapped_column(Integer)
+    monthly_pages: Mapped[int | None] = mapped_column(Integer)
+
+
+class ApiKey(Base):
+    """A key is ``abl_<id>_<secret>``; only the SHA-256 of the whole token is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(128))
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PageUsage(Base):
+    """Pages admitted for OCR per tenant and calendar month (UTC), for the monthly quota."""
+
+    __tablename__ = "page_usage"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True, doc="YYYY-MM")
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Document(Base):
-    """One stored original, identified by its content hash; many jobs may read it."""
+    """One tenant's stored original, identified by its content hash; many of its jobs may read it. The bytes
+    are stored once by hash, whichever tenants uploaded them."""
 
     __tablename__ = "documents"
 
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(16))
     content_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(Integer)
@@ -43,10 +96,18 @@ class Document(Base):
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_reuse", "document_sha256", "options_key", "status"),)
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "document_sha256"], ["documents.tenant_id", "documents.sha256"], name="fk_jobs_document"
+        ),
+        UniqueConstraint("tenant_id", "idempotency_key", name="uq_jobs_idempotency_key"),
+        Index("ix_jobs_reuse", "tenant_id", "document_sha256", "options_key", "status"),
+        Index("ix_jobs_tenant_status", "tenant_id", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    document_sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str | None] = mapped_column(String(255))
     service: Mapped[str] = mapped_column(String(32))
     queue: Mapped[str] = mapped_column(String(16), default="cpu", doc="queue the job is sent to: cpu or gpu")
@@ -62,7 +123,7 @@ class Job(Base):
     options_key: Mapped[str] = mapped_column(String(64))
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     result_from: Mapped[str | None] = mapped_column(String(36), doc="job whose result this one reused")
-    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), doc="unique per tenant")
     attempts: Mapped[int] = mapped_column(Integer, default=0, doc="times a worker has claimed the job")
     worker: Mapped[str | None] = mapped_column(String(128), doc="the worker that holds (or last held) the job")
     enqueued_at: Mapped[datetime | None] = mapped_column(

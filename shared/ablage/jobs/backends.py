@@ -14,6 +14,7 @@ from ablage.jobs.lifecycle import JobLifecycle
 from ablage.jobs.queue import JobQueue
 from ablage.settings import Settings
 from ablage.storage.base import Storage
+from ablage.tenancy.tenants import TenantDirectory
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Backends:
     lifecycle: JobLifecycle
     pages: PageExecutor
     """Not started: processes that run jobs start it (``pages.start``); others use it to inspect uploads."""
+    tenants: TenantDirectory
 
     # Topics of the queue's pub/sub between processes.
     COMPLETED = "completed"

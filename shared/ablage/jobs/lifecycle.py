@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ablage.db.models import Job, JobStatus, utcnow
+from ablage.db.models import Job, JobStatus, Tenant, utcnow
 from ablage.errors import JobCancelled, JobFinished, JobNotFound
 from ablage.jobs.cancellation import CancelSignals
 from ablage.settings import QueueSettings
@@ -38,6 +38,10 @@ class JobLost(Exception):
     @property
     def cancelled(self) -> bool:
         return self.status is JobStatus.cancelled
+
+
+class TenantAtCapacity(Exception):
+    """The job's tenant already runs as many jobs as it may; the job waits in the queue."""
 
 
 class JobLifecycle:
@@ -75,15 +79,20 @@ class JobLifecycle:
         with self._sessions.begin() as own:
             own.execute(statement)
 
+    def queue_of(self, job_id: str) -> str | None:
+        with self._sessions() as session:
+            return session.scalar(select(Job.queue).where(Job.id == job_id))
+
     def status(self, job_id: str) -> JobStatus | None:
         with self._sessions() as session:
             return session.scalar(select(Job.status).where(Job.id == job_id))
 
     # -- a worker's hold on a job -------------------------------------------------------------------
 
-    def claim(self, job_id: str, holder: str) -> Job | None:
+    def claim(self, job_id: str, holder: str, max_running: Callable[[str], int] | None = None) -> Job | None:
         """Takes a queued job, or a running one whose worker stopped beating; None if another delivery has it,
-        or it finished, was cancelled or deleted."""
+        or it finished, was cancelled or deleted. TenantAtCapacity when ``max_running(tenant)`` (0: no limit) of
+        the tenant's jobs already run: claims of one tenant are serialised by locking its row."""
         now = utcnow()
         stale = now - timedelta(seconds=self._settings.queue_visibility_timeout)
         claimable = or_(
@@ -91,6 +100,19 @@ class JobLifecycle:
             and_(Job.status == JobStatus.running, or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale)),
         )
         with self._sessions.begin() as session:
+            tenant = session.scalar(select(Job.tenant_id).where(Job.id == job_id))
+            if tenant is None:
+                return None
+            cap = max_running(tenant) if max_running is not None else 0
+            if cap:
+                session.scalar(select(Tenant.id).where(Tenant.id == tenant).with_for_update())
+                running = session.scalar(
+                    select(func.count())
+                    .select_from(Job)
+                    .where(Job.tenant_id == tenant, Job.status == JobStatus.running, Job.id != job_id)
+                )
+                if (running or 0) >= cap:
+                    raise TenantAtCapacity(tenant)
             claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                 update(Job)
                 .where(Job.id == job_id, claimable)

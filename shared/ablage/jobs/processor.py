@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import socket
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from ablage.errors import AblageError, EngineFallback
 from ablage.executor import child
 from ablage.executor.pool import Cancelled
 from ablage.jobs.backends import Backends
-from ablage.jobs.lifecycle import JobDeleted, JobLost
+from ablage.jobs.lifecycle import JobDeleted, JobLost, TenantAtCapacity
 from ablage.jobs.liveness import Liveness
 from ablage.jobs.pipeline import ReadRequest, build_result, read_document
 from ablage.jobs.queue import TransientJobError
@@ -47,6 +48,9 @@ log = logging.getLogger(__name__)
 # Failures of the service's own parts, not of the document: worth another attempt.
 TRANSIENT = (OperationalError, InterfaceError, PoolTimeout, StorageError, ConnectionError, TimeoutError)
 
+_CAPACITY_RETRY = 2.0
+"""Seconds (plus up to as many again) before a job of a tenant at its running limit is offered again."""
+
 
 class JobProcessor:
     """Runs one job per call. Claims it in the database first, so however often the queue delivers a job,
@@ -67,6 +71,8 @@ class JobProcessor:
         self._engines = backends.engines
         self._waiters = backends.waiters
         self._pages = backends.pages
+        self._queue = backends.queue
+        self._tenants = backends.tenants
         self.liveness = Liveness(backends.settings.ocr.page_timeout + backends.settings.queue.worker_stall_timeout)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -80,6 +86,9 @@ class JobProcessor:
         processor = cls(backends, warm_engines, fallback)
         backends.pages.start(processor._child_engines())
         return processor
+
+    def _max_running(self, tenant: str) -> int:
+        return self._tenants.limits(tenant).max_running_jobs
 
     def _child_engines(self) -> list[str]:
         return [
@@ -108,7 +117,15 @@ class JobProcessor:
 
     def _process(self, job_id: str) -> None:
         holder = f"{self.worker_id}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
-        job = self._lifecycle.claim(job_id, holder)
+        try:
+            job = self._lifecycle.claim(job_id, holder, self._max_running)
+        except TenantAtCapacity:
+            # Its tenant's other jobs hold their share of the workers: it waits its turn in the queue, and this
+            # worker takes the next message, perhaps another tenant's.
+            delay = _CAPACITY_RETRY * (1 + random.random())
+            log.debug("job %s waits %.1f s: its tenant runs as many jobs as it may", job_id, delay)
+            self._queue.enqueue(job_id, self._lifecycle.queue_of(job_id) or "cpu", delay=delay)
+            return
         if job is None:
             # Finished, cancelled, deleted, or alive in another worker: this delivery is a duplicate.
             return

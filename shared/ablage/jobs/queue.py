@@ -27,8 +27,9 @@ class TransientJobError(Exception):
 class JobQueue(Protocol):
     backend: str
 
-    def enqueue(self, job_id: str, queue_name: str) -> None:
-        """Raises QueueUnavailable; the job's row stays queued and the sweeper sends it again."""
+    def enqueue(self, job_id: str, queue_name: str, delay: float = 0.0) -> None:
+        """Delivers the job after ``delay`` seconds. Raises QueueUnavailable; the job's row stays queued and the
+        sweeper sends it again."""
         ...
 
     def check(self) -> None:
@@ -129,8 +130,13 @@ class InProcessQueue:
                     timer.daemon = True
                     timer.start()
 
-    def enqueue(self, job_id: str, queue_name: str) -> None:
-        self._queue.put(job_id)
+    def enqueue(self, job_id: str, queue_name: str, delay: float = 0.0) -> None:
+        if delay <= 0:
+            self._queue.put(job_id)
+            return
+        timer = threading.Timer(delay, self._queue.put, args=(job_id,))
+        timer.daemon = True
+        timer.start()
 
     def check(self) -> None:
         return None

@@ -95,12 +95,13 @@ class RedisQueue:
     def _retry_when(retries: int, exception: BaseException) -> bool:
         return isinstance(exception, TransientJobError) and retries <= _DELIVERY_RETRIES
 
-    def enqueue(self, job_id: str, queue_name: str) -> None:
+    def enqueue(self, job_id: str, queue_name: str, delay: float = 0.0) -> None:
         if queue_name not in QUEUES:
             raise ValueError(f"unknown queue {queue_name!r}")
         message: Message[None] = Message(queue_name=queue_name, actor_name=ACTOR, args=(job_id,), kwargs={}, options={})
         try:
-            self.broker.enqueue(message)
+            # A delayed message waits in the queue's delay queue, which the workers of that queue also consume.
+            self.broker.enqueue(message, delay=int(delay * 1000) if delay > 0 else None)
         except redis.RedisError as exc:
             raise QueueUnavailable(f"Redis refused the job: {type(exc).__name__}") from exc
 

@@ -35,11 +35,15 @@ def apply_retention(
     expired = moment - timedelta(days=RETENTION_DAYS[Area.processed])
     with sessions.begin() as session:
         gone = session.execute(delete(Job).where(Job.finished_at < expired).returning(Job.id)).all()
-        orphans = session.scalars(select(Document.sha256).where(~Document.jobs.any())).all()
-        for sha256 in orphans:
-            storage.delete(Area.originals, sha256)
-            storage.delete_prefix(Area.thumbnails, sha256)
-        session.execute(delete(Document).where(Document.sha256.in_(orphans)))
+        orphans = session.scalars(select(Document).where(~Document.jobs.any())).all()
+        for document in orphans:
+            session.delete(document)
+        session.flush()
+        # The bytes are stored once by hash: they go with the last tenant's document that holds them.
+        for sha256 in {document.sha256 for document in orphans}:
+            if session.scalar(select(Document.sha256).where(Document.sha256 == sha256).limit(1)) is None:
+                storage.delete(Area.originals, sha256)
+                storage.delete_prefix(Area.thumbnails, sha256)
     counts["jobs"] = len(gone)
     counts["documents"] = len(orphans)
     return counts

@@ -41,6 +41,7 @@ from ablage.metrics import JOBS
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area
+from ablage.tenancy.quotas import charge_pages, check_queued, lock_tenant, tenant_admission
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class JobService:
         self._engines = backends.engines
         self._lifecycle = backends.lifecycle
         self._pages = backends.pages
+        self._tenants = backends.tenants
 
     # -- submission ---------------------------------------------------------------------------------
 
@@ -152,7 +154,12 @@ class JobService:
         )
 
     def submit(
-        self, upload: Upload, form: SubmitForm, route: ServiceRoute, idempotency_key: str | None = None
+        self,
+        upload: Upload,
+        form: SubmitForm,
+        route: ServiceRoute,
+        tenant: str,
+        idempotency_key: str | None = None,
     ) -> Submission:
         requested_pages = parse_pages(form.pages, self._settings.upload.max_pages)
         languages = self._languages(form.languages)
@@ -162,21 +169,23 @@ class JobService:
         engine = self._engine(route, form.engine, languages, kind)
         options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
         if idempotency_key is not None:
-            replay = self._replay(idempotency_key, upload.sha256, options.key())
+            replay = self._replay(tenant, idempotency_key, upload.sha256, options.key())
             if replay is not None:
                 return replay
+        limits = self._tenants.limits(tenant)
         queue_name = route.queue_for(engine)
         waiting = self.queued_count(queue_name)
         if waiting >= self._settings.ocr.max_queue_depth:
             raise Backpressure(f"{waiting} jobs are waiting; try again later", retry_after=30)
 
-        # The original is stored before any row refers to it, so a storage failure leaves no trace.
-        reused_original = self._storage.exists(Area.originals, upload.sha256)
-        if not reused_original:
+        # The original is stored before any row refers to it, so a storage failure leaves no trace. Bytes are
+        # stored once whoever sent them; what the tenant is told is whether it sent them before.
+        if not self._storage.exists(Area.originals, upload.sha256):
             self._storage.put_file(Area.originals, upload.sha256, upload.path)
 
         job = Job(
             id=str(uuid.uuid4()),
+            tenant_id=tenant,
             document_sha256=upload.sha256,
             filename=(upload.filename or "")[:255] or None,
             service=route.name,
@@ -196,6 +205,7 @@ class JobService:
             earlier = session.scalars(
                 select(Job)
                 .where(
+                    Job.tenant_id == tenant,
                     Job.document_sha256 == upload.sha256,
                     Job.options_key == options.key(),
                     Job.status == JobStatus.succeeded,
@@ -205,17 +215,28 @@ class JobService:
             ).first()
             return earlier.id if earlier is not None and self._copy_result(earlier.id, job.id) else None
 
+        reused_original = False
         for attempt in range(2):
             try:
-                with self._document_lock(upload.sha256), self._sessions.begin() as session:
-                    self._hold_document(session, upload, kind, page_count)
-                    self._lifecycle.admit(session, job, reuse(session))
+                with (
+                    tenant_admission(tenant),
+                    self._document_lock(upload.sha256),
+                    self._sessions.begin() as session,
+                ):
+                    lock_tenant(session, tenant)
+                    reused_original = self._hold_document(session, tenant, upload, kind, page_count)
+                    reused_from = reuse(session)
+                    if reused_from is None:
+                        # A reused result costs no OCR, so it takes no place in the queue and no pages.
+                        check_queued(session, tenant, limits)
+                        charge_pages(session, tenant, len(pages), limits, utcnow())
+                    self._lifecycle.admit(session, job, reused_from)
                 break
             except IntegrityError:
                 # A concurrent retry with the same Idempotency-Key won the insert, or another upload of the same
                 # bytes inserted the document first (the second attempt finds and locks it).
                 if idempotency_key is not None:
-                    replay = self._replay(idempotency_key, upload.sha256, options.key())
+                    replay = self._replay(tenant, idempotency_key, upload.sha256, options.key())
                     if replay is not None:
                         return replay
                 if attempt:
@@ -223,7 +244,7 @@ class JobService:
         JOBS.labels(job.status).inc()
         if job.status is JobStatus.queued:
             self._send(job.id, queue_name)
-        return Submission(self.get(job.id), reused_original, job.result_from is not None)
+        return Submission(self.get(job.id, tenant), reused_original, job.result_from is not None)
 
     def _send(self, job_id: str, queue_name: str) -> None:
         try:
@@ -234,9 +255,9 @@ class JobService:
             return
         self._lifecycle.mark_sent([job_id])
 
-    def _replay(self, key: str, sha256: str, options_key: str) -> Submission | None:
+    def _replay(self, tenant: str, key: str, sha256: str, options_key: str) -> Submission | None:
         with self._sessions() as session:
-            job = session.scalars(select(Job).where(Job.idempotency_key == key)).first()
+            job = session.scalars(select(Job).where(Job.tenant_id == tenant, Job.idempotency_key == key)).first()
         if job is None:
             return None
         if (job.document_sha256, job.options_key) != (sha256, options_key):
@@ -258,16 +279,20 @@ class JobService:
         with _DOCUMENT_LOCKS[int(sha256[:8], 16) % len(_DOCUMENT_LOCKS)]:
             yield
 
-    def _hold_document(self, session: Session, upload: Upload, kind: DocumentKind, page_count: int) -> None:
-        """Locks the document's row (FOR UPDATE), or creates it, for the rest of the transaction: a delete of its
-        last job waits, or has finished, removing the original with the row; then the original is stored again."""
-        document = session.scalars(select(Document).where(Document.sha256 == upload.sha256).with_for_update()).first()
-        if document is not None:
-            return
+    def _hold_document(
+        self, session: Session, tenant: str, upload: Upload, kind: DocumentKind, page_count: int
+    ) -> bool:
+        """Locks the rows of every tenant's document with these bytes (FOR UPDATE), and creates the tenant's own,
+        for the rest of the transaction: a delete of the bytes' last job waits, or has finished, removing the
+        original with the row; then the original is stored again. True if the tenant had the document."""
+        holders = session.scalars(select(Document).where(Document.sha256 == upload.sha256).with_for_update()).all()
+        if any(document.tenant_id == tenant for document in holders):
+            return True
         if not self._storage.exists(Area.originals, upload.sha256):
             self._storage.put_file(Area.originals, upload.sha256, upload.path)
         session.add(
             Document(
+                tenant_id=tenant,
                 sha256=upload.sha256,
                 kind=kind.value,
                 content_type=MEDIA_TYPES[kind],
@@ -276,6 +301,7 @@ class JobService:
             )
         )
         session.flush()
+        return False
 
     def _copy_result(self, source_job: str, target_job: str) -> bool:
         try:
@@ -297,15 +323,16 @@ class JobService:
 
     # -- reading and deleting -------------------------------------------------------------------------
 
-    def get(self, job_id: str) -> Job:
+    def get(self, job_id: str, tenant: str) -> Job:
+        """The tenant's job; another tenant's is as absent as one that never existed (404, never 403)."""
         with self._sessions() as session:
             job = session.get(Job, job_id)
-            if job is None:
+            if job is None or job.tenant_id != tenant:
                 raise JobNotFound(f"there is no job {job_id}")
             return job
 
-    def _succeeded(self, job_id: str) -> Job:
-        job = self.get(job_id)
+    def _succeeded(self, job_id: str, tenant: str) -> Job:
+        job = self.get(job_id, tenant)
         if job.status is JobStatus.failed:
             raise ResultNotReady("the job failed; see its error", job_error=job.error)
         if job.status is JobStatus.cancelled:
@@ -314,8 +341,8 @@ class JobService:
             raise ResultNotReady(f"the job is {job.status}; poll its status until it has succeeded")
         return job
 
-    def result(self, job_id: str, fmt: ResultFormat) -> bytes:
-        job = self._succeeded(job_id)
+    def result(self, job_id: str, tenant: str, fmt: ResultFormat) -> bytes:
+        job = self._succeeded(job_id, tenant)
         if fmt is ResultFormat.pdf and DocumentKind(job.document.kind).is_office:
             raise InvalidOption(f"a {job.document.kind} document has no searchable PDF; ask for json, text or markdown")
         try:
@@ -323,12 +350,12 @@ class JobService:
         except FileNotFoundError:
             raise ResultExpired("the result has been removed under the retention policy") from None
 
-    def result_url(self, job_id: str, fmt: ResultFormat) -> str | None:
+    def result_url(self, job_id: str, tenant: str, fmt: ResultFormat) -> str | None:
         """A short-lived direct link where the storage offers one (S3), else None."""
         presign = getattr(self._storage, "presigned_url", None)
         if presign is None:
             return None
-        self._succeeded(job_id)
+        self._succeeded(job_id, tenant)
         url: str = presign(
             Area.processed,
             self.result_key(job_id, fmt),
@@ -341,40 +368,49 @@ class JobService:
     def result_key(job_id: str, fmt: ResultFormat) -> str:
         return f"{job_id}/{ARTIFACTS[fmt].filename}"
 
-    def thumbnail(self, job_id: str) -> bytes:
-        job = self.get(job_id)
+    def thumbnail(self, job_id: str, tenant: str) -> bytes:
+        job = self.get(job_id, tenant)
+        if job.started_at is None:
+            # Thumbnails are kept by content hash: one made for another tenant's upload of the same bytes must
+            # not show before this job has made its own.
+            raise ResultNotReady("the thumbnail is made when the job starts")
         try:
             return self._storage.get_bytes(Area.thumbnails, THUMBNAIL_KEY.format(sha256=job.document_sha256))
         except FileNotFoundError:
             raise ResultNotReady("the thumbnail is made when the job starts") from None
 
-    def delete(self, job_id: str) -> None:
+    def delete(self, job_id: str, tenant: str) -> None:
         """Deletes the job and its results, and the original with the document's last job. A running job's
         pages are stopped first. The document's row is locked meanwhile, so an upload of the same bytes either
         comes first (and keeps the original) or after (and stores it again); a storage failure undoes it all."""
+        sha256 = self.get(job_id, tenant).document_sha256
         self._lifecycle.stop_if_running(job_id)
-        sha256 = self.get(job_id).document_sha256
         with self._document_lock(sha256), self._sessions.begin() as session:
-            document = session.scalars(select(Document).where(Document.sha256 == sha256).with_for_update()).first()
+            holders = session.scalars(select(Document).where(Document.sha256 == sha256).with_for_update()).all()
             job = session.get(Job, job_id)
-            if job is None:
+            if job is None or job.tenant_id != tenant:
                 raise JobNotFound(f"there is no job {job_id}")
             session.delete(job)
             session.flush()
-            others = session.scalar(select(func.count()).select_from(Job).where(Job.document_sha256 == sha256))
-            if not others and document is not None:
-                session.delete(document)
+            own = next((document for document in holders if document.tenant_id == tenant), None)
+            others = session.scalar(
+                select(func.count()).select_from(Job).where(Job.tenant_id == tenant, Job.document_sha256 == sha256)
+            )
+            if not others and own is not None:
+                session.delete(own)
                 session.flush()
-                # Before the commit: if storage refuses, the rows stay and the client can try again.
-                self._storage.delete(Area.originals, sha256)
-                self._storage.delete_prefix(Area.thumbnails, sha256)
+                if len(holders) == 1:
+                    # Before the commit: if storage refuses, the rows stay and the client can try again.
+                    self._storage.delete(Area.originals, sha256)
+                    self._storage.delete_prefix(Area.thumbnails, sha256)
         self._storage.delete_prefix(Area.processed, job_id)
 
-    def cancel(self, job_id: str) -> Job:
+    def cancel(self, job_id: str, tenant: str) -> Job:
         """Cancels a queued or running job (409 once it has finished). Pages already read are discarded with
         the rest of the run: a cancelled job has no result."""
+        self.get(job_id, tenant)
         self._lifecycle.cancel(job_id)
-        return self.get(job_id)
+        return self.get(job_id, tenant)
 
     def recover(self) -> int:
         """Re-queue jobs a previous process accepted but did not finish."""
