@@ -65,24 +65,22 @@ class RunningApp:
     def storage(self) -> Storage:
         return self.state.backends.storage
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self, token: str | None = None) -> httpx.AsyncClient:
+        """A client of the app; with ``token``, every request carries it as a Bearer credential."""
         transport = httpx.ASGITransport(app=self.asgi)  # type: ignore[arg-type]
-        return httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=300)
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else None
+        return httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=300, headers=headers)
 
     async def wait_for_engines(self, names: Sequence[str], timeout: float = ENGINES_LOADED_TIMEOUT) -> None:
-        """Engines may load in the background after start-up; wait until ``names`` say they are loaded."""
-        if not names:
-            return
+        """Engines may load in the background after start-up; wait until ``names`` are available (as
+        ``/engines`` would say, without needing a key)."""
         deadline = time.monotonic() + timeout
-        async with self.client() as client:
-            while True:
-                listed = {e["name"]: e for e in (await client.get("/api/v1/cpu/engines")).json()["engines"]}
-                if all(listed.get(name, {}).get("loaded") for name in names):
-                    return
-                if time.monotonic() > deadline:
-                    waiting = {name: listed.get(name) for name in names if not listed.get(name, {}).get("loaded")}
-                    raise AssertionError(f"engines not loaded within {timeout:.0f} s: {waiting}")
-                await anyio.sleep(0.1)
+        engines = self.state.backends.engines
+        while waiting := [name for name in names if not engines.status(name).available]:
+            if time.monotonic() > deadline:
+                states = {name: engines.status(name) for name in waiting}
+                raise AssertionError(f"engines not loaded within {timeout:.0f} s: {states}")
+            await anyio.sleep(0.1)
 
     def unfinished_jobs(self) -> int:
         unfinished = select(func.count()).select_from(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))

@@ -116,7 +116,8 @@ TEST_AUTH = AuthSettings(rate_limit="10000/second")
 
 
 def _settings(data_dir: Path, parts: dict[str, Any], ocr: dict[str, Any] | None = None, **more: Any) -> Settings:
-    more.setdefault("auth", TEST_AUTH)
+    if "auth" not in parts:
+        more.setdefault("auth", TEST_AUTH)
     return Settings(
         service=ServiceSettings(data_dir=data_dir),
         ocr=OcrSettings(**({"workers": WORKERS} | (ocr or {}))),
@@ -150,8 +151,11 @@ def make_settings(tmp_path: Path, production_parts: dict[str, Any]) -> Callable[
         ocr: dict[str, Any] | None = None,
         queue: dict[str, Any] | None = None,
         storage: dict[str, Any] | None = None,
+        auth: dict[str, Any] | None = None,
     ) -> Settings:
         parts = dict(production_parts)
+        if auth:
+            parts["auth"] = AuthSettings(**(TEST_AUTH.model_dump() | auth))
         if queue:
             parts["queue"] = QueueSettings(**(parts.get("queue", QueueSettings()).model_dump() | queue))
         if storage:

@@ -6,6 +6,7 @@ Kubernetes and Ansible. Unset means the embedded default: SQLite and local disk 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -277,6 +278,7 @@ class AuthSettings(_Env):
     @field_validator("rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
+        # Imported here: every page process reads the settings, and limits takes 80 ms to import.
         from limits import parse_many
 
         try:
@@ -291,8 +293,6 @@ class AuthSettings(_Env):
 
     @property
     def binds_loopback(self) -> bool:
-        import ipaddress
-
         host = self.bind_host.strip("[]")
         if host == "localhost":
             return True

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from limits import parse_many
 from sqlalchemy.orm import Session, sessionmaker
 
 from ablage.db.models import Tenant
@@ -131,8 +132,6 @@ def set_limits(
     """Set a tenant's own limits; unset options keep their value."""
     name = _tenant(tenant)
     if rate_limit is not None:
-        from limits import parse_many
-
         try:
             parse_many(rate_limit)
         except ValueError as exc:
