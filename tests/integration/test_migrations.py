@@ -11,7 +11,7 @@ from ablage.settings import DatabaseSettings, Settings
 from ablage_services.embedded import create_app
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
@@ -63,3 +63,30 @@ async def test_service_refuses_to_start_on_unmigrated_postgres(empty_postgres_ur
 
 
 pytestmark = pytest.mark.anyio
+
+
+def test_rows_from_before_tenants_belong_to_the_default_tenant(empty_database: str) -> None:
+    engine = create_engine(empty_database)
+    upgrade(engine, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO documents (sha256, kind, content_type, size, page_count, created_at) "
+                "VALUES ('ab', 'png', 'image/png', 10, 1, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO jobs (id, document_sha256, service, queue, status, engine, languages, pages, force_ocr, "
+                "options_key, pages_done, idempotency_key, attempts, created_at) VALUES ('j1', 'ab', 'cpu', 'cpu', "
+                "'succeeded', 'tesseract', '[\"de\"]', '[1]', false, 'k', 1, 'key-1', 1, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT tenant_id, idempotency_key FROM jobs")).all() == [("default", "key-1")]
+        assert connection.execute(text("SELECT tenant_id, sha256 FROM documents")).all() == [("default", "ab")]
+    downgrade(engine, "0002")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, document_sha256 FROM jobs")).all() == [("j1", "ab")]
+    engine.dispose()
