@@ -22,6 +22,7 @@ from ablage.cli.main import Service
 from ablage.cli.worker import QueueName
 from ablage.jobs.redis_queue import QUEUES
 from ablage.settings import (
+    AuthSettings,
     DatabaseSettings,
     OcrSettings,
     QueueSettings,
@@ -43,7 +44,15 @@ from pydantic import ByteSize, TypeAdapter
 from tests.deploy.conftest import LINT, REPO
 
 K8S_BASE = REPO / "deploy/k8s/base"
-SETTINGS_CLASSES = (ServiceSettings, UploadSettings, OcrSettings, DatabaseSettings, QueueSettings, StorageSettings)
+SETTINGS_CLASSES = (
+    ServiceSettings,
+    UploadSettings,
+    OcrSettings,
+    DatabaseSettings,
+    QueueSettings,
+    StorageSettings,
+    AuthSettings,
+)
 SETTINGS_NAMES = {name.upper() for cls in SETTINGS_CLASSES for name in cls.model_fields}
 # Read by libraries or the runtime, not by shared/ablage/settings.py.
 FOREIGN_NAMES = {
@@ -241,9 +250,13 @@ def test_commands_are_commands_of_the_cli() -> None:
             assert Service(command[command.index("--service") + 1])
         elif command[0] == "worker":
             assert QueueName(command[command.index("--queue") + 1])
+        elif command[0] == "keys":
+            # A first-start key: repeated starts must not mint a new key each time.
+            assert command[:2] == ["keys", "create"] and "--tenant" in command and "--if-none" in command, command
         else:
             assert command[:2] in (["db", "upgrade"], ["storage", "init"]), command
-    assert seen == {"serve", "worker", "db", "storage"}
+    assert seen >= {"serve", "worker", "db", "storage"}
+    assert seen <= {"serve", "worker", "db", "storage", "keys"}
 
 
 def test_images_and_health_checks_use_the_service_port() -> None:
@@ -525,8 +538,21 @@ def test_compose_sets_up_the_buckets_with_the_cli_before_the_apps_start() -> Non
     # The same environment as the apps: the same buckets, endpoint and encryption.
     assert init["environment"] == services["migrate"]["environment"]
     for name, spec in _app_services().items():
-        if name not in ("storage-init", "migrate"):
+        if name not in ("storage-init", "migrate", "api-key"):
             assert spec["depends_on"]["storage-init"] == {"condition": "service_completed_successfully"}, name
+
+
+def test_compose_creates_the_first_key_after_the_migrations_and_before_the_apis() -> None:
+    # The APIs bind 0.0.0.0 in their containers: without a key they refuse to start.
+    services = _compose()["services"]
+    key = services["api-key"]
+    assert key["command"][:2] == ["keys", "create"] and "--if-none" in key["command"]
+    assert key["environment"] == services["migrate"]["environment"]
+    assert key["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    apis = [name for name, spec in _app_services().items() if spec["command"][0] == "serve"]
+    assert apis
+    for name in apis:
+        assert services[name]["depends_on"]["api-key"] == {"condition": "service_completed_successfully"}, name
 
 
 # -- worker scaling, liveness and memory
