@@ -890,6 +890,35 @@ def test_terraform_gives_the_services_the_app_role_and_the_migrations_the_master
     assert {"url", "migrate_url", "app_username", "app_password"} <= fields
 
 
+def test_the_apis_read_the_metrics_token_from_vault() -> None:
+    for name, container in _containers().items():
+        if container["args"][0] != "serve":
+            continue
+        refs = {item["name"]: item.get("valueFrom", {}).get("secretKeyRef") for item in container["env"]}
+        assert refs["METRICS_TOKEN"] == {"name": "metrics-token", "key": "token"}, name
+    (external,) = _kind("ExternalSecret", "metrics-token")
+    assert external["spec"]["target"]["name"] == "metrics-token"
+    assert [(item["secretKey"], item["remoteRef"]) for item in external["spec"]["data"]] == [
+        ("token", {"key": "ablage-system/metrics", "property": "token"})
+    ]
+    secrets = (TERRAFORM / "modules/secrets/main.tf").read_text()
+    assert re.search(r'name\s+=\s+"metrics"', secrets)
+    assert "jsonencode({ token = random_password.metrics_token.result })" in secrets
+
+
+def test_ansible_creates_the_first_key_after_the_migrations_and_before_the_services() -> None:
+    tasks = yaml.safe_load((ANSIBLE_ROLES / "ablage_app/tasks/main.yml").read_text())
+    names = [task["name"] for task in tasks]
+    key = tasks[names.index("Create the first API key")]
+    command = " ".join(key["ansible.builtin.command"]["cmd"].split())
+    assert "/bin/ablage keys create --tenant " in command and command.endswith(" --if-none")
+    assert key["no_log"] is True and key["run_once"] is True
+    assert names.index("Apply database migrations") < names.index("Create the first API key")
+    assert names.index("Create the first API key") < names.index("Enable and start the services")
+    stored = tasks[names.index("Store the first API key's token for the operator")]["ansible.builtin.copy"]
+    assert (stored["owner"], stored["mode"]) == ("root", "0600")
+
+
 def test_the_app_role_may_change_rows_but_no_schema() -> None:
     text = (K8S_BASE / "db-grants.sql").read_text()
     statements = [" ".join(part.split()) for part in re.sub(r"--[^\n]*", "", text).split(";") if part.strip()]
