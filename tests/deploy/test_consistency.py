@@ -22,6 +22,7 @@ from ablage.cli.main import Service
 from ablage.cli.worker import QueueName
 from ablage.jobs.redis_queue import QUEUES
 from ablage.settings import (
+    AuthSettings,
     DatabaseSettings,
     OcrSettings,
     QueueSettings,
@@ -43,7 +44,15 @@ from pydantic import ByteSize, TypeAdapter
 from tests.deploy.conftest import LINT, REPO
 
 K8S_BASE = REPO / "deploy/k8s/base"
-SETTINGS_CLASSES = (ServiceSettings, UploadSettings, OcrSettings, DatabaseSettings, QueueSettings, StorageSettings)
+SETTINGS_CLASSES = (
+    ServiceSettings,
+    UploadSettings,
+    OcrSettings,
+    DatabaseSettings,
+    QueueSettings,
+    StorageSettings,
+    AuthSettings,
+)
 SETTINGS_NAMES = {name.upper() for cls in SETTINGS_CLASSES for name in cls.model_fields}
 # Read by libraries or the runtime, not by shared/ablage/settings.py.
 FOREIGN_NAMES = {
@@ -241,9 +250,13 @@ def test_commands_are_commands_of_the_cli() -> None:
             assert Service(command[command.index("--service") + 1])
         elif command[0] == "worker":
             assert QueueName(command[command.index("--queue") + 1])
+        elif command[0] == "keys":
+            # A first-start key: repeated starts must not mint a new key each time.
+            assert command[:2] == ["keys", "create"] and "--tenant" in command and "--if-none" in command, command
         else:
             assert command[:2] in (["db", "upgrade"], ["storage", "init"]), command
-    assert seen == {"serve", "worker", "db", "storage"}
+    assert seen >= {"serve", "worker", "db", "storage"}
+    assert seen <= {"serve", "worker", "db", "storage", "keys"}
 
 
 def test_images_and_health_checks_use_the_service_port() -> None:
@@ -525,8 +538,21 @@ def test_compose_sets_up_the_buckets_with_the_cli_before_the_apps_start() -> Non
     # The same environment as the apps: the same buckets, endpoint and encryption.
     assert init["environment"] == services["migrate"]["environment"]
     for name, spec in _app_services().items():
-        if name not in ("storage-init", "migrate"):
+        if name not in ("storage-init", "migrate", "api-key"):
             assert spec["depends_on"]["storage-init"] == {"condition": "service_completed_successfully"}, name
+
+
+def test_compose_creates_the_first_key_after_the_migrations_and_before_the_apis() -> None:
+    # The APIs bind 0.0.0.0 in their containers: without a key they refuse to start.
+    services = _compose()["services"]
+    key = services["api-key"]
+    assert key["command"][:2] == ["keys", "create"] and "--if-none" in key["command"]
+    assert key["environment"] == services["migrate"]["environment"]
+    assert key["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    apis = [name for name, spec in _app_services().items() if spec["command"][0] == "serve"]
+    assert apis
+    for name in apis:
+        assert services[name]["depends_on"]["api-key"] == {"condition": "service_completed_successfully"}, name
 
 
 # -- worker scaling, liveness and memory
@@ -862,6 +888,35 @@ def test_terraform_gives_the_services_the_app_role_and_the_migrations_the_master
     variables = _blocks(_directory(terraform_files, TERRAFORM / "modules/secrets"), "variable")
     fields = set(re.findall(r"(\w+)\s*=", variables["database_connection"]["type"]))
     assert {"url", "migrate_url", "app_username", "app_password"} <= fields
+
+
+def test_the_apis_read_the_metrics_token_from_vault() -> None:
+    for name, container in _containers().items():
+        if container["args"][0] != "serve":
+            continue
+        refs = {item["name"]: item.get("valueFrom", {}).get("secretKeyRef") for item in container["env"]}
+        assert refs["METRICS_TOKEN"] == {"name": "metrics-token", "key": "token"}, name
+    (external,) = _kind("ExternalSecret", "metrics-token")
+    assert external["spec"]["target"]["name"] == "metrics-token"
+    assert [(item["secretKey"], item["remoteRef"]) for item in external["spec"]["data"]] == [
+        ("token", {"key": "ablage-system/metrics", "property": "token"})
+    ]
+    secrets = (TERRAFORM / "modules/secrets/main.tf").read_text()
+    assert re.search(r'name\s+=\s+"metrics"', secrets)
+    assert "jsonencode({ token = random_password.metrics_token.result })" in secrets
+
+
+def test_ansible_creates_the_first_key_after_the_migrations_and_before_the_services() -> None:
+    tasks = yaml.safe_load((ANSIBLE_ROLES / "ablage_app/tasks/main.yml").read_text())
+    names = [task["name"] for task in tasks]
+    key = tasks[names.index("Create the first API key")]
+    command = " ".join(key["ansible.builtin.command"]["cmd"].split())
+    assert "/bin/ablage keys create --tenant " in command and command.endswith(" --if-none")
+    assert key["no_log"] is True and key["run_once"] is True
+    assert names.index("Apply database migrations") < names.index("Create the first API key")
+    assert names.index("Create the first API key") < names.index("Enable and start the services")
+    stored = tasks[names.index("Store the first API key's token for the operator")]["ansible.builtin.copy"]
+    assert (stored["owner"], stored["mode"]) == ("root", "0600")
 
 
 def test_the_app_role_may_change_rows_but_no_schema() -> None:

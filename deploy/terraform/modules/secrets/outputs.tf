@@ -9,5 +9,6 @@ output "secret_paths" {
     database = "${vault_mount.ablage_secrets.path}/${vault_kv_secret_v2.database.name}"
     redis    = "${vault_mount.ablage_secrets.path}/${vault_kv_secret_v2.redis.name}"
     api_keys = "${vault_mount.ablage_secrets.path}/${vault_kv_secret_v2.api_keys.name}"
+    metrics  = "${vault_mount.ablage_secrets.path}/${vault_kv_secret_v2.metrics.name}"
   }
 }

@@ -6,5 +6,9 @@ terraform {
       source  = "hashicorp/vault"
       version = "~> 4.5"
     }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
   }
 }
