@@ -270,6 +270,12 @@ class AuthSettings(_Env):
 
     _split = field_validator("oidc_algorithms", mode="before")(_split_commas)
 
+    @field_validator("oidc_issuer", "oidc_audience", "oidc_jwks_url", "metrics_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An empty variable (``METRICS_TOKEN=``) must not switch OIDC on, nor make "Bearer " the metrics token.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("oidc_algorithms", mode="after")
     @classmethod
     def _upper_algorithms(cls, value: list[str]) -> list[str]:

@@ -83,3 +83,19 @@ def test_models_check_reports_each_engine(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
     missing = CliRunner().invoke(app, ["models", "check"])
     assert f"missing  tesseract, enabled: no Tesseract model for de, en in {tmp_path}" in missing.output
+
+
+def test_empty_auth_variables_are_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METRICS_TOKEN", "")
+    monkeypatch.setenv("OIDC_ISSUER", "")
+    monkeypatch.setenv("OIDC_AUDIENCE", " ")
+    auth = Settings().auth
+    assert auth.metrics_token is None and not auth.uses_oidc and auth.oidc_audience is None
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"), [("127.0.0.1", True), ("::1", True), ("[::1]", True), ("localhost", True), ("0.0.0.0", False)]
+)
+def test_bind_host_loopback(host: str, loopback: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIND_HOST", host)
+    assert Settings().auth.binds_loopback is loopback
