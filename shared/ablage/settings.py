@@ -49,6 +49,7 @@ class ServiceSettings(_Env):
     data_dir: Path = Path("./data")
     docs_enabled: bool = Field(True, description="serve /docs, /redoc and /openapi.json")
     metrics_enabled: bool = Field(True, description="serve /metrics (scrapes count the queued jobs in the database)")
+    web_ui_enabled: bool = Field(True, description="serve the web page for people at / (its assets at /static)")
     max_concurrent_requests: int = Field(
         256, gt=0, description="connections and requests ablage serve handles at once; beyond, uvicorn answers 503"
     )

@@ -20,6 +20,7 @@ from ablage.api.problems import register_exception_handlers
 from ablage.api.state import AppState
 from ablage.api.system_routes import metrics_router
 from ablage.api.system_routes import router as system_router
+from ablage.api.web_page import serve_web
 from ablage.engines.registry import plugin_engines
 from ablage.jobs.backends import Backends
 from ablage.jobs.processor import JobProcessor
@@ -127,5 +128,7 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
         app.include_router(metrics_router)
     for route in routes:
         app.include_router(build_ocr_router(route))
+    if settings.service.web_ui_enabled:
+        serve_web(app)
     install_openapi(app)
     return app
