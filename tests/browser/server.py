@@ -13,7 +13,7 @@ from pathlib import Path
 
 import uvicorn
 from ablage.api.state import AppState
-from ablage.settings import OcrSettings, ServiceSettings, Settings
+from ablage.settings import OcrSettings, ServiceSettings, Settings, UploadSettings
 from fastapi import FastAPI
 
 from tests.apps import ENGINES_LOADED_TIMEOUT, create_test_app
@@ -35,9 +35,11 @@ class Served:
 
 
 @contextmanager
-def served(data_dir: Path) -> Iterator[Served]:
+def served(data_dir: Path, max_upload_size: int | None = None) -> Iterator[Served]:
+    upload = UploadSettings(max_upload_size=max_upload_size) if max_upload_size else UploadSettings()
     settings = Settings(
         service=ServiceSettings(data_dir=data_dir),
+        upload=upload,
         ocr=OcrSettings(workers=2, enabled_engines=[ENGINE]),
         auth=TEST_AUTH,
     )

@@ -30,6 +30,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The boxes are placed in percent of the page; what is left is the browser's rounding to device pixels.
 TOLERANCE_PX = 3.0
 OCR_TIMEOUT_MS = 240_000
+SMALL_LIMIT = 1024 * 1024
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -61,6 +62,13 @@ def browser() -> Iterator[Browser]:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Open to local callers: no key exists."""
     with served(tmp_path_factory.mktemp("web-open") / "data") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def small_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Takes uploads up to 1 MiB."""
+    with served(tmp_path_factory.mktemp("web-small") / "data", max_upload_size=SMALL_LIMIT) as running:
         yield running
 
 
@@ -201,6 +209,22 @@ def test_bad_file_shows_its_problem(browser: Browser, service: Served, locale: s
     expect(problem).to_have_text(re.compile(f"^notes.png: {message}"))
     assert problem.get_attribute("data-problem") == "/problems/unsupported-media-type"
     shot(page, f"08-bad-file-{locale}")
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [("de-DE", "Die Datei ist für diesen Dienst zu groß"), ("en-US", "The file is too large for this service")],
+)
+def test_too_large_file_shows_its_problem(browser: Browser, small_service: Served, locale: str, message: str) -> None:
+    context, page = new_page(browser, locale)
+    page.goto(small_service.base + "/")
+    big = {"name": "big.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * (3 * SMALL_LIMIT)}
+    upload(page, [big], engine="auto")
+    problem = page.locator("#upload-errors li")
+    expect(problem).to_have_text(re.compile(f"^big.png: {message}"))
+    assert problem.get_attribute("data-problem") == "/problems/document-too-large"
+    shot(page, f"08-too-large-{locale}")
     context.close()
 
 
