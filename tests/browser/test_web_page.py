@@ -84,7 +84,10 @@ def new_page(browser: Browser, locale: str = "en-US", **options: Any) -> tuple[B
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: errors.append(f"{message.text} {message.location}") if message.type == "error" else None,
+    )
     page.errors = errors  # type: ignore[attr-defined]
     return context, page
 

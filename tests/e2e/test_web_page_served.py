@@ -16,7 +16,7 @@ from tests.conftest import FAKE_OCR, embedded_only
 
 pytestmark = pytest.mark.anyio
 
-MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css"}
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 
 def assets_of(html: str) -> set[str]:
