@@ -73,10 +73,10 @@ def small_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def keyed_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str]]:
+def keyed_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str, str]]:
     with served(tmp_path_factory.mktemp("web-keyed") / "data") as running:
-        _, token = running.state.auth.keys.create("tenant-a")
-        yield running, token
+        key, token = running.state.auth.keys.create("tenant-a")
+        yield running, key.id, token
 
 
 def new_page(browser: Browser, locale: str = "en-US", **options: Any) -> tuple[BrowserContext, Page]:
@@ -287,8 +287,8 @@ def test_phone_has_no_horizontal_scrolling(browser: Browser, service: Served) ->
     context.close()
 
 
-def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str]) -> None:
-    service, token = keyed_service
+def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str, str]) -> None:
+    service, key_id, token = keyed_service
     context, page = new_page(browser)
     page.goto(service.base + "/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -313,4 +313,29 @@ def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str])
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert page.evaluate("() => sessionStorage.getItem('ablage.key')") is None
+
+    # A key revoked while the page is open: the next call's 401 brings the form back.
+    page.get_by_label("API key").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(row(page, PHOTOTEST.name)).to_have_count(1)
+    assert service.state.auth.keys.revoke(key_id) is not None
+    row(page, PHOTOTEST.name).get_by_role("button", name=f"Delete {PHOTOTEST.name}").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator("#sign-in-error")).to_have_text("This key was not accepted.")
+    expect(page.locator("#app")).to_be_hidden()
+    shot(page, "13-key-revoked")
+    context.close()
+
+
+def test_language_switch(browser: Browser, service: Served) -> None:
+    context, page = new_page(browser, "en-US")
+    page.goto(service.base + "/")
+    expect(page.get_by_role("heading", name="Upload documents")).to_be_visible()
+    page.get_by_label("Language", exact=True).select_option("de")
+    expect(page.get_by_role("heading", name="Dokumente hochladen")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.get_by_label("Sprachen", exact=True)).to_be_visible()
+    page.reload()  # the choice outlasts the browser's Accept-Language
+    expect(page.get_by_role("heading", name="Dokumente hochladen")).to_be_visible()
+    shot(page, "14-deutsch")
     context.close()
