@@ -16,13 +16,14 @@ import httpx
 import pytest
 
 from tests.backends import unavailable
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import ENGINE, Served, served
 from tests.conftest import DOCUMENTS
-from tests.images import load, multipage_tiff
+from tests.fakes.engines import FAKE_HELD, held_pages
+from tests.images import encode, load, multipage_tiff
 
 pytestmark = pytest.mark.slow
 
-ARTIFACTS = Path(__file__).parent.parent / ".artifacts" / "browser"
 PREFIX = "/api/v1/cpu"
 PHOTOTEST = DOCUMENTS / "mixed_tesseract_phototest.tif"
 INVOICE = DOCUMENTS / "de_invoice_ferd_einfach.png"
@@ -31,6 +32,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TOLERANCE_PX = 3.0
 OCR_TIMEOUT_MS = 240_000
 SMALL_LIMIT = 1024 * 1024
+PHOTOTEST_PNG = encode(load(PHOTOTEST), "PNG")
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -60,8 +62,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Open to local callers: no key exists."""
-    with served(tmp_path_factory.mktemp("web-open") / "data") as running:
+    """Open to local callers: no key exists. ``fake-held`` keeps a job running for the cancel test."""
+    with served(tmp_path_factory.mktemp("web-open") / "data", test_engines=[FAKE_HELD]) as running:
         yield running
 
 
@@ -273,6 +275,23 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
     context.close()
 
 
+def test_cancel_from_the_list(browser: Browser, service: Served) -> None:
+    context, page = new_page(browser)
+    page.goto(service.base + "/")
+    with held_pages() as gate:
+        upload(page, [{"name": "held.png", "mimeType": "image/png", "buffer": PHOTOTEST_PNG}], engine=FAKE_HELD)
+        job = row(page, "held.png")
+        expect(job).to_have_attribute("data-status", "running", timeout=30_000)
+        assert gate.entered.wait(30)
+        shot(page, "10-running")
+        job.get_by_role("button", name="Cancel held.png").click()
+        expect(job).to_have_attribute("data-status", "cancelled")
+        expect(job.get_by_role("button", name="Cancel held.png")).to_be_hidden()
+        expect(page.locator("#notice")).to_have_text("held.png cancelled.")
+        shot(page, "11-cancelled")
+    context.close()
+
+
 def test_phone_has_no_horizontal_scrolling(browser: Browser, service: Served) -> None:
     context, page = new_page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page.goto(service.base + "/")
@@ -283,7 +302,7 @@ def test_phone_has_no_horizontal_scrolling(browser: Browser, service: Served) ->
     expect(page.locator("#page")).to_have_attribute("data-ready", "true", timeout=30_000)
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], width
-    shot(page, "10-phone")
+    shot(page, "12-phone")
     context.close()
 
 
@@ -296,7 +315,7 @@ def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str, 
     page.get_by_label("API key").fill("abl_wrong")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#sign-in-error")).to_have_text("This key was not accepted.")
-    shot(page, "11-sign-in-refused")
+    shot(page, "13-sign-in-refused")
 
     page.get_by_label("API key").fill(token)
     page.get_by_label("API key").press("Enter")
@@ -308,7 +327,7 @@ def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str, 
     expect(row(page, PHOTOTEST.name)).to_have_attribute("data-status", "succeeded", timeout=OCR_TIMEOUT_MS)
     page.reload()
     expect(row(page, PHOTOTEST.name)).to_have_count(1)
-    shot(page, "12-signed-in")
+    shot(page, "14-signed-in")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -323,7 +342,7 @@ def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str, 
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("#sign-in-error")).to_have_text("This key was not accepted.")
     expect(page.locator("#app")).to_be_hidden()
-    shot(page, "13-key-revoked")
+    shot(page, "15-key-revoked")
     context.close()
 
 
@@ -337,5 +356,5 @@ def test_language_switch(browser: Browser, service: Served) -> None:
     expect(page.get_by_label("Sprachen", exact=True)).to_be_visible()
     page.reload()  # the choice outlasts the browser's Accept-Language
     expect(page.get_by_role("heading", name="Dokumente hochladen")).to_be_visible()
-    shot(page, "14-deutsch")
+    shot(page, "16-deutsch")
     context.close()
