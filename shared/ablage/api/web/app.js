@@ -34,6 +34,10 @@ const jobs = new JobList({
   onOpen: (job) => viewer.open(job),
   onProblem: showProblem,
   onNotice: notice,
+  // A job deleted from the list (or gone from the service) leaves the viewer too.
+  onForget: (id) => {
+    if (viewer.job?.id === id) viewer.close();
+  },
 });
 
 function showSignIn(message = "") {

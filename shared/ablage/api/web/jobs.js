@@ -7,10 +7,13 @@ import { t } from "./i18n.js";
 
 const STREAMS = 3;
 const POLL_MS = 2000;
+// Jobs submitted elsewhere (another tab, the API) join the list this often.
+const REFRESH_MS = 10000;
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
 export class JobList {
-  constructor({ list, empty, more, onOpen, onProblem, onNotice }) {
+  constructor({ list, empty, more, onOpen, onProblem, onNotice, onForget }) {
+    this.onForget = onForget;
     this.list = list;
     this.empty = empty;
     this.more = more;
@@ -26,6 +29,8 @@ export class JobList {
     this.more.addEventListener("click", () => this.load(this.next));
     this.timer = setInterval(() => this.tick(), 1000);
     this.lastPoll = 0;
+    this.lastRefresh = Date.now();
+    this.active = false;
   }
 
   async load(before = null) {
@@ -49,10 +54,12 @@ export class JobList {
       }
     }
     this.more.hidden = !this.next;
+    this.active = true;
     this.render();
   }
 
   clear() {
+    this.active = false;
     for (const controller of this.streams.values()) controller.abort();
     this.streams.clear();
     this.jobs.clear();
@@ -186,6 +193,20 @@ export class JobList {
     for (const job of this.jobs.values()) {
       if (job.status === "running") this.update(job);
     }
+    if (this.active && this.listed && Date.now() - this.lastRefresh >= REFRESH_MS) {
+      this.lastRefresh = Date.now();
+      try {
+        const page = await json("/jobs?limit=50");
+        // Oldest first, each new one put on top: the newest ends up first.
+        for (const job of [...page.jobs].reverse()) {
+          if (this.jobs.has(job.id)) this.update(this.store(job));
+          else this.put(job, true);
+        }
+        this.render();
+      } catch {
+        // The next refresh tries again; the rows keep what they showed.
+      }
+    }
     if (Date.now() - this.lastPoll < POLL_MS) return;
     this.lastPoll = Date.now();
     for (const job of [...this.jobs.values()]) {
@@ -206,6 +227,7 @@ export class JobList {
     this.rows.delete(id);
     this.jobs.delete(id);
     this.render();
+    this.onForget?.(id);
   }
 
   async cancel(id) {
