@@ -25,6 +25,7 @@ from ablage.engines.base import EngineHost, EngineInput, document_engine, page_e
 from ablage.errors import AblageError, EngineFallback
 from ablage.executor import child
 from ablage.executor.pool import Cancelled
+from ablage.invoices.fields import Invoice
 from ablage.jobs.backends import Backends
 from ablage.jobs.lifecycle import JobDeleted, JobLost, TenantAtCapacity
 from ablage.jobs.liveness import Liveness
@@ -225,7 +226,20 @@ class JobProcessor:
             if outcome.thumbnail is not None:
                 self._storage.put_bytes(Area.thumbnails, thumbnail_key, outcome.thumbnail)
             self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
-        return build_result(job.id, engine, job.languages, outcome.pages)
+            invoice = self._invoice(path, kind, deadline, cancelled)
+        return build_result(job.id, engine, job.languages, outcome.pages, invoice)
+
+    def _invoice(self, path: Path, kind: DocumentKind, deadline: float, cancelled: threading.Event) -> Invoice | None:
+        if kind is not DocumentKind.pdf:
+            return None
+        found: Invoice | None = self._pages.call(
+            child.invoice,
+            str(path),
+            what="the embedded invoice",
+            timeout=max(0.001, deadline - time.monotonic()),
+            cancelled=cancelled,
+        )
+        return found
 
     def _convert(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
         """A document engine reads the whole file, in a page process. PDFs keep their own pages as the
@@ -266,9 +280,10 @@ class JobProcessor:
                     cancelled=cancelled,
                 )
                 self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
+            invoice = self._invoice(path, kind, deadline, cancelled)
         for page in pages:
             PAGES.labels(page.engine, page.source).inc()
-        return build_result(job.id, engine, job.languages, pages)
+        return build_result(job.id, engine, job.languages, pages, invoice)
 
     def _store_artifacts(self, result: OcrResult) -> None:
         for artifact in ARTIFACTS.values():
