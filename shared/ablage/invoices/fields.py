@@ -9,6 +9,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+XML_READER = "xml-invoice"
+"""What a job records as its engine when it reads an XML e-invoice: its fields come from the XML, not from OCR."""
+
 
 class FieldSource(StrEnum):
     xml = "xml"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from importlib.metadata import version
 from typing import Any
 
 import facturx
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 _UBL_ROOTS = ("Invoice", "CreditNote")
 _CII_ROOT = "CrossIndustryInvoice"
+INVOICE_ROOTS = frozenset({*_UBL_ROOTS, _CII_ROOT})
+XML_READER_VERSION = f"factur-x {version('factur-x')}"
 
 
 def _root(xml: bytes) -> etree._Element | None:
