@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 
 import httpx
 import pytest
+from ablage.settings import Settings
 from PIL import Image
 
-from tests.apps import RunningApp
+from tests.apps import RunningApp, running_app, served_over_http
 from tests.conftest import DOCUMENTS
 from tests.e2e.test_tenants import assert_no_such_job
-from tests.fakes.engines import FAKE_HELD, held_pages
+from tests.fakes.engines import FAKE, FAKE_HELD, held_pages
 from tests.images import load, multipage_tiff
 from tests.jobs import run_job, submit, wait_for
 
@@ -130,3 +132,36 @@ async def test_page_image_is_409_until_the_job_succeeded(client: httpx.AsyncClie
         early = await client.get(f"{accepted.headers['location']}/pages/1/image")
         assert early.status_code == 409
     await wait_for(client, accepted.headers["location"])
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("backend", ["production"])
+async def test_events_reach_a_replica_that_runs_no_workers(make_settings: Callable[..., Settings]) -> None:
+    """The pages are read by the workers of one replica; a client of another follows them live, through Redis."""
+    working = make_settings(ocr={"enabled_engines": [FAKE, FAKE_HELD]})
+    serving = make_settings(ocr={"enabled_engines": [FAKE, FAKE_HELD]}, queue={"embedded_workers": False})
+    pages = [load(PHOTOTEST), load(INVOICE).resize((1240, 1754)), load(PHOTOTEST).rotate(180)]
+    async with running_app(working, [FAKE_HELD]), running_app(serving) as front:
+        with served_over_http(front) as base, held_pages() as gate:
+            client = httpx.AsyncClient(base_url=base, timeout=60)
+            accepted = await submit(client, multipage_tiff(pages), engine=FAKE_HELD)
+            assert accepted.status_code == 202
+            received: list[dict[str, str]] = []
+            async with client.stream("GET", f"{accepted.headers['location']}/events") as response:
+                lines = response.aiter_lines()
+                block: dict[str, str] = {}
+                async for line in lines:
+                    if line:
+                        name, _, value = line.partition(":")
+                        block[name] = value.strip()
+                        continue
+                    if "data" in block:
+                        received.append(block)
+                        if block.get("event") == "status" and json.loads(block["data"])["status"] == "running":
+                            gate.open.set()  # running on the other replica: let its pages go
+                        if block.get("event") == "end":
+                            break
+                    block = {}
+            await client.aclose()
+    assert [event["id"] for event in received if event.get("event") == "page"] == ["1", "2", "3"]
+    assert json.loads(received[-1]["data"])["status"] == "succeeded"

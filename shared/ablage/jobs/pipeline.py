@@ -18,6 +18,7 @@ from ablage.errors import ProcessingTimeout
 from ablage.executor import child
 from ablage.executor.page import PageWork, read_page, write_layer
 from ablage.executor.pool import PageExecutor
+from ablage.invoices.fields import Invoice
 from ablage.metrics import PAGES
 from ablage.results.markdown import render_markdown
 from ablage.results.model import EngineRef, OcrResult, Page
@@ -181,7 +182,9 @@ def ocr_file(
         source.close()
 
 
-def build_result(result_id: str, engine: Engine, languages: Sequence[str], pages: list[Page]) -> OcrResult:
+def build_result(
+    result_id: str, engine: Engine, languages: Sequence[str], pages: list[Page], invoice: Invoice | None = None
+) -> OcrResult:
     info = engine.info()
     return OcrResult(
         id=result_id,
@@ -190,4 +193,5 @@ def build_result(result_id: str, engine: Engine, languages: Sequence[str], pages
         pages=pages,
         text=render_text(pages),
         markdown=render_markdown(pages),
+        invoice=invoice,
     )

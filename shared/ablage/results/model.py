@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from ablage.invoices.fields import Invoice
+
 BBox = tuple[int, int, int, int]
 
 
@@ -77,6 +79,9 @@ class OcrResult(BaseModel):
     pages: list[Page]
     text: str = ""
     markdown: str = ""
+    invoice: Invoice | None = Field(
+        None, description="the e-invoice the document carries (ZUGFeRD, Factur-X, XRechnung), read from its XML"
+    )
 
 
 def union_bbox(boxes: Iterable[BBox]) -> BBox:
