@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 PREFIX = "/api/v1/cpu"
 PHOTOTEST = DOCUMENTS / "mixed_tesseract_phototest.tif"
 INVOICE = DOCUMENTS / "de_invoice_ferd_einfach.png"
+EINVOICE = DOCUMENTS.parent / "einvoices" / "XRECHNUNG_Einfach.cii.xml"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The boxes are placed in percent of the page; what is left is the browser's rounding to device pixels.
 TOLERANCE_PX = 3.0
@@ -292,6 +293,31 @@ def test_cancel_from_the_list(browser: Browser, service: Served) -> None:
     context.close()
 
 
+def test_e_invoice_without_pages(browser: Browser, service: Served) -> None:
+    """An XRechnung is read from its XML: no page image, but its text and JSON."""
+    context, page = new_page(browser)
+    page.goto(service.base + "/")
+    upload(page, [EINVOICE], engine="auto")
+    job = row(page, EINVOICE.name)
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=OCR_TIMEOUT_MS)
+    job.get_by_role("button", name=f"Open result of {EINVOICE.name}").click()
+    expect(page.locator("#panel-json")).to_contain_text('"pages": []')
+    expect(page.locator("#page")).to_be_hidden()
+    expect(page.locator("#panel-text")).not_to_be_empty()
+    expect(page.locator("#panel-text")).not_to_have_text("Loading …")
+    with page.expect_download() as pending:
+        page.get_by_role("button", name="Download JSON").click()
+    assert pending.value.suggested_filename == "XRECHNUNG_Einfach.cii.json"
+    assert page.errors == []  # type: ignore[attr-defined]
+    # No searchable PDF of an XML: the 422 is said next to the buttons.
+    page.get_by_role("button", name="Download Searchable PDF").click()
+    expect(page.locator("#download-problem")).to_have_text(
+        re.compile(r"^XRECHNUNG_Einfach\.cii\.pdf: Not possible with these options\. \(.*no searchable PDF.*\)$")
+    )
+    shot(page, "12-e-invoice")
+    context.close()
+
+
 def test_phone_has_no_horizontal_scrolling(browser: Browser, service: Served) -> None:
     context, page = new_page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page.goto(service.base + "/")
@@ -302,7 +328,7 @@ def test_phone_has_no_horizontal_scrolling(browser: Browser, service: Served) ->
     expect(page.locator("#page")).to_have_attribute("data-ready", "true", timeout=30_000)
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], width
-    shot(page, "12-phone")
+    shot(page, "13-phone")
     context.close()
 
 
@@ -315,7 +341,7 @@ def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str, 
     page.get_by_label("API key").fill("abl_wrong")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#sign-in-error")).to_have_text("This key was not accepted.")
-    shot(page, "13-sign-in-refused")
+    shot(page, "14-sign-in-refused")
 
     page.get_by_label("API key").fill(token)
     page.get_by_label("API key").press("Enter")
@@ -327,7 +353,7 @@ def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str, 
     expect(row(page, PHOTOTEST.name)).to_have_attribute("data-status", "succeeded", timeout=OCR_TIMEOUT_MS)
     page.reload()
     expect(row(page, PHOTOTEST.name)).to_have_count(1)
-    shot(page, "14-signed-in")
+    shot(page, "15-signed-in")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -342,7 +368,7 @@ def test_sign_in_with_a_key(browser: Browser, keyed_service: tuple[Served, str, 
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("#sign-in-error")).to_have_text("This key was not accepted.")
     expect(page.locator("#app")).to_be_hidden()
-    shot(page, "15-key-revoked")
+    shot(page, "16-key-revoked")
     context.close()
 
 
@@ -356,5 +382,5 @@ def test_language_switch(browser: Browser, service: Served) -> None:
     expect(page.get_by_label("Sprachen", exact=True)).to_be_visible()
     page.reload()  # the choice outlasts the browser's Accept-Language
     expect(page.get_by_role("heading", name="Dokumente hochladen")).to_be_visible()
-    shot(page, "16-deutsch")
+    shot(page, "17-deutsch")
     context.close()

@@ -14,8 +14,12 @@ function messageOf(error, name) {
   return name ? `${name}: ${text}` : text;
 }
 
-function showProblem(error, name) {
+function showProblem(error, name, where = null) {
   if (error instanceof ProblemError && error.problem.status === 401) return; // the sign-in form says it
+  if (where) {
+    where.textContent = messageOf(error, name);
+    return;
+  }
   const item = document.createElement("li");
   item.textContent = messageOf(error, name);
   if (error instanceof ProblemError) item.dataset.problem = error.problem.type || "";

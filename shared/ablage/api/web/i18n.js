@@ -65,14 +65,14 @@ const MESSAGES = {
     networkError: "The service cannot be reached. Check the connection and try again.",
     retryAfter: "Try again in {seconds} s.",
     problems: {
-      "/problems/unsupported-media-type": "This file type is not supported. Upload a PDF, PNG, JPEG or TIFF.",
+      "/problems/unsupported-media-type": "This file type is not supported. Upload a PDF or a scanned image.",
       "/problems/document-too-large": "The file is too large for this service.",
-      "/problems/invalid-option": "An option is not valid: check languages, engine and pages.",
+      "/problems/invalid-option": "Not possible with these options.",
       "/problems/invalid-document": "The document cannot be read; it may be damaged.",
       "/problems/encrypted-document": "The document is encrypted. Upload it without a password.",
       "/problems/too-many-pages": "The document has more pages than this service accepts.",
       "/problems/too-many-pixels": "A page of the document is too large to read.",
-      "/problems/bad-request": "The request was incomplete. Choose the file again.",
+      "/problems/bad-request": "The request was incomplete or malformed.",
       "/problems/rate-limited": "Too many requests at once.",
       "/problems/quota-exceeded": "The page quota of this account is used up.",
       "/problems/unauthorized": "Please sign in again.",
@@ -150,14 +150,14 @@ const MESSAGES = {
     networkError: "Der Dienst ist nicht erreichbar. Bitte Verbindung prüfen und erneut versuchen.",
     retryAfter: "Bitte in {seconds} s erneut versuchen.",
     problems: {
-      "/problems/unsupported-media-type": "Dieses Dateiformat wird nicht unterstützt. Bitte PDF, PNG, JPEG oder TIFF hochladen.",
+      "/problems/unsupported-media-type": "Dieses Dateiformat wird nicht unterstützt. Bitte ein PDF oder ein gescanntes Bild hochladen.",
       "/problems/document-too-large": "Die Datei ist für diesen Dienst zu groß.",
-      "/problems/invalid-option": "Eine Option ist ungültig: bitte Sprachen, Engine und Seiten prüfen.",
+      "/problems/invalid-option": "Mit diesen Optionen nicht möglich.",
       "/problems/invalid-document": "Das Dokument kann nicht gelesen werden; es ist vielleicht beschädigt.",
       "/problems/encrypted-document": "Das Dokument ist verschlüsselt. Bitte ohne Passwort hochladen.",
       "/problems/too-many-pages": "Das Dokument hat mehr Seiten, als dieser Dienst annimmt.",
       "/problems/too-many-pixels": "Eine Seite des Dokuments ist zu groß zum Lesen.",
-      "/problems/bad-request": "Die Anfrage war unvollständig. Bitte die Datei erneut wählen.",
+      "/problems/bad-request": "Die Anfrage war unvollständig oder fehlerhaft.",
       "/problems/rate-limited": "Zu viele Anfragen auf einmal.",
       "/problems/quota-exceeded": "Das Seitenkontingent dieses Kontos ist aufgebraucht.",
       "/problems/unauthorized": "Bitte erneut anmelden.",
@@ -175,6 +175,9 @@ const MESSAGES = {
 };
 
 const STORED = "ablage.lang";
+// Problems whose detail names what to change (which option, which page): it follows the sentence, in the
+// service's words, since no catalogue can know every case.
+const WITH_DETAIL = new Set(["/problems/invalid-option", "/problems/bad-request"]);
 
 // What the browser's Accept-Language says, unless the visitor picked a language on the page.
 function preferred() {
@@ -213,6 +216,7 @@ export function t(key, values = {}) {
 export function problemMessage(problem, retryAfter) {
   const catalogue = MESSAGES[lang];
   let text = catalogue.problems[problem.type];
+  if (text && WITH_DETAIL.has(problem.type) && problem.detail) text += ` (${problem.detail})`;
   if (!text) text = [problem.title, problem.detail].filter(Boolean).join(": ");
   if (!text) text = catalogue.statusFallback[problem.status] || `HTTP ${problem.status}`;
   if (retryAfter) text += " " + t("retryAfter", { seconds: retryAfter });

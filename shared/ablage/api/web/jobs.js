@@ -130,7 +130,8 @@ export class JobList {
     row.status.className = `badge badge-${job.status}`;
     const { pages_done: done, pages_total: total } = job.progress;
     row.progress.max = Math.max(total, 1);
-    row.progress.value = done;
+    // A document without pages (an e-invoice read from its XML) is complete once it has succeeded.
+    row.progress.value = total === 0 && job.status === "succeeded" ? 1 : done;
     row.progress.setAttribute("aria-label", t("progressOf", { name: label }));
     row.count.textContent = t("pagesDone", { done, total });
     row.meta.textContent = `${t("engineOf")}: ${job.engine} · ${t("duration")}: ${duration(job)}`;

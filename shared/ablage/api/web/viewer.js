@@ -49,6 +49,7 @@ export class Viewer {
     $("panel-markdown").textContent = "";
     $("panel-json").textContent = "";
     this.boxes.replaceChildren();
+    $("download-problem").textContent = "";
     this.downloads();
     $("viewer-title").focus();
     try {
@@ -83,6 +84,9 @@ export class Viewer {
     $("prev-page").disabled = this.index === 0;
     $("next-page").disabled = this.index >= pages.length - 1;
     $("pager").hidden = pages.length < 2;
+    // An e-invoice read from its XML has no pages: only its text, Markdown and JSON are shown.
+    $("page").hidden = !page;
+    $("legend").hidden = !page;
     $("page-label").textContent = t("pageOf", { n: page ? page.number : 0, total: pages.length });
     $("panel-text").textContent = page ? pageText(page) : this.result.text || "";
     this.drawBoxes(page);
@@ -170,6 +174,7 @@ export class Viewer {
   }
 
   async download(format, filename) {
+    $("download-problem").textContent = "";
     // Fetched with the key, then handed to the browser as a file: a plain link could not carry the key.
     try {
       const response = await call(`/jobs/${this.job.id}/result?format=${format}`);
@@ -182,7 +187,8 @@ export class Viewer {
       anchor.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (error) {
-      this.onProblem(error, filename);
+      // Said next to the buttons: the page's list of problems may be far up the screen.
+      this.onProblem(error, filename, $("download-problem"));
     }
   }
 
