@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from ablage.api.web_page import WEB_DIR
+from ablage.api.web_page import WEB_DIR, api_prefix
 from ablage.settings import ServiceSettings, Settings
+from fastapi import FastAPI
 
 from tests.apps import running_app
 from tests.conftest import FAKE_OCR, embedded_only
@@ -33,6 +34,7 @@ async def test_page_and_assets_under_a_strict_policy(client: httpx.AsyncClient) 
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     policy = {part.split()[0]: part.split()[1:] for part in page.headers["content-security-policy"].split("; ")}
+    assert '<meta name="ablage-api" content="/api/v1/cpu">' in page.text
     assert policy["default-src"] == ["'none'"]
     assert policy["script-src"] == ["'self'"] and policy["connect-src"] == ["'self'"]
     assert page.headers["x-content-type-options"] == "nosniff"
@@ -59,3 +61,14 @@ async def test_web_ui_can_be_switched_off(make_settings: Callable[..., Settings]
         assert (await client.get("/")).status_code == 404
         assert (await client.get("/static/app.js")).status_code == 404
         assert (await client.get("/health")).status_code == 200
+
+
+def test_the_page_names_the_prefix_of_its_service() -> None:
+    # The GPU service mounts only /api/v1/ocr; the embedded one both, and the page uses the CPU one there.
+    gpu = FastAPI()
+    gpu.post("/api/v1/ocr/jobs")(lambda: None)
+    assert api_prefix(gpu) == "/api/v1/ocr"
+    both = FastAPI()
+    both.post("/api/v1/ocr/jobs")(lambda: None)
+    both.post("/api/v1/cpu/jobs")(lambda: None)
+    assert api_prefix(both) == "/api/v1/cpu"

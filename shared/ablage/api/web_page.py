@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
-from starlette.responses import Response
+from fastapi.routing import APIRoute
+from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 WEB_DIR = Path(__file__).parent / "web"
+# The page's API, named in index.html; the GPU service, which has no CPU prefix, puts its own there.
+DEFAULT_PREFIX = "/api/v1/cpu"
+_PREFIX_META = f'<meta name="ablage-api" content="{DEFAULT_PREFIX}">'
 
 # Scripts and styles come only from /static (no inline script or style to inject into); the API is the only
 # thing the page talks to, and page images are fetched as blobs, hence blob: for img-src.
@@ -35,11 +38,23 @@ class _StaticAssets(StaticFiles):
         return response
 
 
+def api_prefix(app: FastAPI) -> str:
+    """The OCR prefix the page talks to: the CPU service's where the app has it, else the first one mounted."""
+    prefixes = [
+        route.path.removesuffix("/jobs")
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path.endswith("/jobs") and "POST" in (route.methods or ())
+    ]
+    return DEFAULT_PREFIX if DEFAULT_PREFIX in prefixes or not prefixes else prefixes[0]
+
+
 def serve_web(app: FastAPI) -> None:
-    """Adds ``/`` (the page) and ``/static`` (its assets) to ``app``."""
+    """Adds ``/`` (the page) and ``/static`` (its assets) to ``app``; call it once the OCR routes are in."""
+    html = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+    page = html.replace(_PREFIX_META, f'<meta name="ablage-api" content="{api_prefix(app)}">')
 
     @app.get("/", include_in_schema=False)
-    def web_page() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8", headers=_HEADERS)
+    def web_page() -> HTMLResponse:
+        return HTMLResponse(page, headers=_HEADERS)
 
     app.mount("/static", _StaticAssets(directory=WEB_DIR), name="static")

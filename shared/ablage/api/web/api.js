@@ -1,7 +1,8 @@
 // The page's only way to the service: fetch() with the signed-in key, problems turned into ProblemError, and
 // the job events read from a fetch stream (EventSource cannot send an Authorization header).
 
-export const PREFIX = "/api/v1/cpu";
+// The service names its OCR prefix in the page (the GPU service has only /api/v1/ocr).
+export const PREFIX = document.querySelector('meta[name="ablage-api"]')?.content || "/api/v1/cpu";
 const KEY = "ablage.key";
 
 export function apiKey() {
