@@ -6,6 +6,7 @@ Screenshots of each step land in tests/.artifacts/browser/ (git-ignored; CI keep
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 from collections.abc import Iterator
@@ -234,6 +235,34 @@ def test_too_large_file_shows_its_problem(browser: Browser, small_service: Serve
     context.close()
 
 
+def test_drop_several_files(browser: Browser, service: Served) -> None:
+    """Two files dropped on the zone at once: the readable one becomes a job, the other says why not."""
+    context, page = new_page(browser)
+    page.goto(service.base + "/")
+    transfer = page.evaluate_handle(
+        """([png]) => {
+             const bytes = Uint8Array.from(atob(png), c => c.charCodeAt(0));
+             const transfer = new DataTransfer();
+             transfer.items.add(new File([bytes], "dropped.png", {type: "image/png"}));
+             transfer.items.add(new File(["not an image"], "dropped-notes.png", {type: "image/png"}));
+             return transfer;
+           }""",
+        [base64.b64encode(PHOTOTEST_PNG).decode()],
+    )
+    zone = page.locator("#drop-zone")
+    zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    expect(zone).to_have_class(re.compile(r"\bover\b"))
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+    expect(page.locator("#chosen li")).to_have_text(["dropped.png", "dropped-notes.png"])
+    shot(page, "09-dropped")
+    page.get_by_label("Engine", exact=True).select_option(ENGINE)
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(row(page, "dropped.png")).to_have_attribute("data-status", "succeeded", timeout=OCR_TIMEOUT_MS)
+    expect(row(page, "dropped-notes.png")).to_have_count(0)
+    expect(page.locator("#upload-errors li")).to_have_text(re.compile("^dropped-notes.png: This file type"))
+    context.close()
+
+
 def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Served) -> None:
     context, page = new_page(browser)
     page.goto(service.base + "/")
@@ -266,6 +295,13 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
             page.evaluate("() => document.activeElement.getAttribute('aria-label') || document.activeElement.id")
         )
     assert wanted <= set(reached), reached
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('button, input, select, [role="tab"]')]
+             .filter(e => e.offsetParent !== null)
+             .filter(e => !(e.getAttribute('aria-label') || e.labels?.length || e.textContent.trim()))
+             .map(e => e.outerHTML)"""
+    )
+    assert unnamed == [], unnamed
     shot(page, "09-keyboard")
 
     # Delete from the keyboard: focus on the button, Enter.
