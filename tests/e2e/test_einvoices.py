@@ -1,17 +1,23 @@
-"""An uploaded ZUGFeRD / Factur-X PDF's invoice comes back in the result JSON, read from its XML, on both
-backends; a scan without XML has none."""
+"""What a PDF carries beyond its pages, on both backends: a ZUGFeRD / Factur-X invoice comes back in the result
+JSON, read from its XML (a scan without XML has none); XRechnung XML is read without OCR; signatures and
+permissions are reported, and the original stays byte-identical."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pikepdf
 import pytest
 from ablage.invoices.embedded import embedded_invoice
+from ablage.storage.base import Area, Storage
 
 from tests.conftest import DOCUMENTS
+from tests.images import image_pdf, load
 from tests.jobs import run_job, wait_for
+from tests.pdf_variants import change_protected, signed
 
 pytestmark = pytest.mark.anyio
 
@@ -66,3 +72,22 @@ async def test_xrechnung_xml_uploads_are_read_without_ocr(client: httpx.AsyncCli
 async def test_other_xml_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/cpu/jobs", files={"file": ("x.xml", b"<?xml version='1.0'?><note/>")})
     assert response.status_code == 415
+
+
+async def test_signed_and_change_protected_pdfs(client: httpx.AsyncClient, storage: Storage) -> None:
+    scan = image_pdf([load(DOCUMENTS / "de_invoice_ferd_einfach.png")])
+    for upload, signatures, protected in ((signed(scan), 1, False), (change_protected(scan), 0, True)):
+        job = await run_job(client, upload, filename="signiert.pdf")
+        assert job["status"] == "succeeded", job
+        original = (await client.get(job["links"]["result"])).json()["original"]
+        assert (original["signed"], original["signatures"]) == (signatures > 0, signatures)
+        assert (original["encrypted"], original["changes_allowed"]) == (protected, not protected)
+        assert len(original["notes"]) == 1
+        assert ("signature" in original["notes"][0]) is (signatures > 0)
+        # The original is stored as uploaded; the archive copy is a new, unencrypted file of the OCR'd pages.
+        assert storage.get_bytes(Area.originals, job["document"]["sha256"]) == upload
+        archive = (await client.get(job["links"]["result"], params={"format": "pdf"})).content
+        with pikepdf.open(io.BytesIO(archive)) as copy:
+            assert not copy.is_encrypted and len(copy.pages) == 1
+    plain = await run_job(client, scan)
+    assert (await client.get(plain["links"]["result"])).json()["original"]["notes"] == []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ablage.documents.archive import check_archive
 from ablage.documents.pages import DocumentSource
+from ablage.documents.pdf_facts import PdfFacts, pdf_facts
 from ablage.documents.sniff import DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
 from ablage.engines.base import Engine, document_engine, page_engine
@@ -187,10 +188,11 @@ def preview(pdf_path: str, index: int, width: int) -> bytes:
     raise _out_of_memory(f"page {index + 1}")
 
 
-def invoice(pdf_path: str) -> Invoice | None:
-    """The e-invoice a PDF carries; read in a child because its attachments are parsed (pypdf, lxml)."""
+def pdf_extras(pdf_path: str) -> tuple[Invoice | None, PdfFacts]:
+    """The e-invoice a PDF carries, and its signatures and permissions; read in a child because the PDF's
+    structure and attachments are parsed (pypdf, lxml, PDFium)."""
     found = embedded_invoice(Path(pdf_path))
-    return found.invoice if found is not None else None
+    return (found.invoice if found is not None else None), pdf_facts(Path(pdf_path))
 
 
 def xml_invoice(path: str) -> Invoice:

@@ -21,7 +21,7 @@ from ablage.executor.pool import PageExecutor
 from ablage.invoices.fields import Invoice
 from ablage.metrics import PAGES
 from ablage.results.markdown import render_markdown
-from ablage.results.model import EngineRef, OcrResult, Page
+from ablage.results.model import EngineRef, OcrResult, Original, Page
 from ablage.results.text import render_text
 from ablage.settings import UploadSettings
 
@@ -183,7 +183,12 @@ def ocr_file(
 
 
 def build_result(
-    result_id: str, engine: Engine, languages: Sequence[str], pages: list[Page], invoice: Invoice | None = None
+    result_id: str,
+    engine: Engine,
+    languages: Sequence[str],
+    pages: list[Page],
+    invoice: Invoice | None = None,
+    original: Original | None = None,
 ) -> OcrResult:
     info = engine.info()
     return OcrResult(
@@ -194,4 +199,5 @@ def build_result(
         text=render_text(pages),
         markdown=render_markdown(pages),
         invoice=invoice,
+        original=original,
     )

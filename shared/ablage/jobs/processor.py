@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ablage.db.models import Job, JobStatus
 from ablage.documents.orientation import warm_up as warm_orientation
+from ablage.documents.pdf_facts import original_of
 from ablage.documents.sniff import DocumentKind
 from ablage.engines.base import EngineHost, EngineInput, document_engine, page_engine
 from ablage.errors import AblageError, EngineFallback
@@ -34,7 +35,7 @@ from ablage.jobs.liveness import Liveness
 from ablage.jobs.pipeline import ReadRequest, build_result, read_document
 from ablage.jobs.queue import TransientJobError
 from ablage.metrics import FALLBACKS, JOBS, PAGES, PROCESSING_SECONDS
-from ablage.results.model import EngineRef, OcrResult
+from ablage.results.model import EngineRef, OcrResult, Original
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area, StorageError
@@ -230,8 +231,8 @@ class JobProcessor:
             if outcome.thumbnail is not None:
                 self._storage.put_bytes(Area.thumbnails, thumbnail_key, outcome.thumbnail)
             self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
-            invoice = self._invoice(path, kind, deadline, cancelled)
-        return build_result(job.id, engine, job.languages, outcome.pages, invoice)
+            invoice, original = self._pdf_extras(path, kind, deadline, cancelled)
+        return build_result(job.id, engine, job.languages, outcome.pages, invoice, original)
 
     def _read_xml_invoice(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
         """An XML e-invoice: its fields, and a text and Markdown made from them; no pages, nothing OCR'd."""
@@ -254,17 +255,19 @@ class JobProcessor:
             invoice=invoice,
         )
 
-    def _invoice(self, path: Path, kind: DocumentKind, deadline: float, cancelled: threading.Event) -> Invoice | None:
+    def _pdf_extras(
+        self, path: Path, kind: DocumentKind, deadline: float, cancelled: threading.Event
+    ) -> tuple[Invoice | None, Original | None]:
         if kind is not DocumentKind.pdf:
-            return None
-        found: Invoice | None = self._pages.call(
-            child.invoice,
+            return None, None
+        invoice, facts = self._pages.call(
+            child.pdf_extras,
             str(path),
-            what="the embedded invoice",
+            what="the PDF's attachments and signatures",
             timeout=max(0.001, deadline - time.monotonic()),
             cancelled=cancelled,
         )
-        return found
+        return invoice, original_of(facts)
 
     def _convert(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
         """A document engine reads the whole file, in a page process. PDFs keep their own pages as the
@@ -305,10 +308,10 @@ class JobProcessor:
                     cancelled=cancelled,
                 )
                 self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
-            invoice = self._invoice(path, kind, deadline, cancelled)
+            invoice, original = self._pdf_extras(path, kind, deadline, cancelled)
         for page in pages:
             PAGES.labels(page.engine, page.source).inc()
-        return build_result(job.id, engine, job.languages, pages, invoice)
+        return build_result(job.id, engine, job.languages, pages, invoice, original)
 
     def _store_artifacts(self, result: OcrResult) -> None:
         for artifact in ARTIFACTS.values():
