@@ -420,3 +420,50 @@ def test_language_switch(browser: Browser, service: Served) -> None:
     expect(page.get_by_role("heading", name="Dokumente hochladen")).to_be_visible()
     shot(page, "17-deutsch")
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "de-DE",
+            [
+                "Zu viele Anfragen auf einmal. Bitte in 7 s erneut versuchen.",
+                "Das Seitenkontingent dieses Kontos ist aufgebraucht. Bitte in 3600 s erneut versuchen.",
+                "Die Datei ist für diesen Dienst zu groß.",
+                "Mit diesen Optionen nicht möglich. (pages: page 9 was requested but the document has 2 page(s))",
+                "Something new: it has its own words",
+            ],
+        ),
+        (
+            "en-US",
+            [
+                "Too many requests at once. Try again in 7 s.",
+                "The page quota of this account is used up. Try again in 3600 s.",
+                "The file is too large for this service.",
+                "Not possible with these options. (pages: page 9 was requested but the document has 2 page(s))",
+                "Something new: it has its own words",
+            ],
+        ),
+    ],
+)
+def test_problem_messages(browser: Browser, service: Served, locale: str, expected: list[str]) -> None:
+    """The catalogue's sentences (with Retry-After), and a problem it does not know in the problem's own words."""
+    context, page = new_page(browser, locale)
+    page.goto(service.base + "/")
+    messages = page.evaluate(
+        """async () => {
+             const { problemMessage } = await import('/static/i18n.js');
+             return [
+               problemMessage({type: '/problems/rate-limited', status: 429, title: 'Too Many Requests'}, '7'),
+               problemMessage({type: '/problems/quota-exceeded', status: 429}, '3600'),
+               problemMessage({type: '/problems/document-too-large', status: 413}),
+               problemMessage({type: '/problems/invalid-option', status: 422,
+                               detail: 'pages: page 9 was requested but the document has 2 page(s)'}),
+               problemMessage({type: '/problems/brand-new', status: 422, title: 'Something new',
+                               detail: 'it has its own words'}),
+             ];
+           }"""
+    )
+    assert messages == expected
+    context.close()

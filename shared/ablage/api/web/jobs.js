@@ -125,6 +125,10 @@ export class JobList {
     if (!row) return;
     const label = job.document?.filename || job.id;
     row.name.textContent = label;
+    // The list itself is not a live region (its durations tick every second); a job that ends is announced.
+    if (row.li.dataset.status && row.li.dataset.status !== job.status && FINISHED.has(job.status)) {
+      this.onNotice(`${label}: ${t(`status.${job.status}`)}`);
+    }
     row.li.dataset.status = job.status;
     row.status.textContent = t(`status.${job.status}`);
     row.status.className = `badge badge-${job.status}`;
