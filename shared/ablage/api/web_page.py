@@ -17,10 +17,10 @@ DEFAULT_PREFIX = "/api/v1/cpu"
 _PREFIX_META = f'<meta name="ablage-api" content="{DEFAULT_PREFIX}">'
 
 # Scripts and styles come only from /static (no inline script or style to inject into); the API is the only
-# thing the page talks to, and page images are fetched as blobs, hence blob: for img-src.
+# thing the page talks to, and page images are fetched (with the key) as blobs, hence blob: for img-src.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
-    "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
