@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +35,12 @@ class Served:
 
 
 @contextmanager
-def served(data_dir: Path, max_upload_size: int | None = None, test_engines: Sequence[str] = ()) -> Iterator[Served]:
-    """The app with Tesseract, and ``test_engines`` (tests/fakes) where a test needs a page to wait."""
+def served(data_dir: Path, max_upload_size: int | None = None) -> Iterator[Served]:
     upload = UploadSettings(max_upload_size=max_upload_size) if max_upload_size else UploadSettings()
     settings = Settings(
         service=ServiceSettings(data_dir=data_dir),
         upload=upload,
-        ocr=OcrSettings(workers=2, enabled_engines=[ENGINE, *test_engines]),
+        ocr=OcrSettings(workers=2, enabled_engines=[ENGINE]),
         auth=TEST_AUTH,
     )
     app = create_test_app(settings)
@@ -61,9 +60,9 @@ def served(data_dir: Path, max_upload_size: int | None = None, test_engines: Seq
         running = Served(f"http://127.0.0.1:{port}", app)
         engines = running.state.backends.engines
         deadline = time.monotonic() + ENGINES_LOADED_TIMEOUT
-        while waiting := [name for name in (ENGINE, *test_engines) if not engines.status(name).available]:
+        while not engines.status(ENGINE).available:
             if time.monotonic() > deadline:
-                raise AssertionError(f"not loaded: {[engines.status(name) for name in waiting]}")
+                raise AssertionError(f"{ENGINE} not loaded: {engines.status(ENGINE)}")
             time.sleep(0.1)
         yield running
     finally:

@@ -20,7 +20,6 @@ from tests.backends import unavailable
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.server import ENGINE, Served, served
 from tests.conftest import DOCUMENTS
-from tests.fakes.engines import FAKE_HELD, held_pages
 from tests.images import encode, load, multipage_tiff
 
 pytestmark = pytest.mark.slow
@@ -35,6 +34,10 @@ TOLERANCE_PX = 3.0
 OCR_TIMEOUT_MS = 240_000
 SMALL_LIMIT = 1024 * 1024
 PHOTOTEST_PNG = encode(load(PHOTOTEST), "PNG")
+LONG_PAGES = 16
+# Names of the tests' own: they share the open service, and any order of them must find its own row.
+KEYBOARD = "keyboard.png"
+PHONE = "phone.png"
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -64,8 +67,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Open to local callers: no key exists. ``fake-held`` keeps a job running for the cancel test."""
-    with served(tmp_path_factory.mktemp("web-open") / "data", test_engines=[FAKE_HELD]) as running:
+    """Open to local callers: no key exists."""
+    with served(tmp_path_factory.mktemp("web-open") / "data") as running:
         yield running
 
 
@@ -102,8 +105,12 @@ def upload(page: Page, files: list[dict[str, Any]] | list[Path], engine: str = E
     page.locator("#upload").click()
 
 
+def scan_named(name: str) -> dict[str, Any]:
+    return {"name": name, "mimeType": "image/png", "buffer": PHOTOTEST_PNG}
+
+
 def row(page: Page, filename: str) -> Any:
-    return page.locator("li.job", has=page.locator(".job-name", has_text=filename))
+    return page.locator("li.job", has=page.locator(".job-name", has_text=re.compile(f"^{re.escape(filename)}$")))
 
 
 def test_upload_progress_viewer_and_pdf(browser: Browser, service: Served, tmp_path: Path) -> None:
@@ -266,8 +273,8 @@ def test_drop_several_files(browser: Browser, service: Served) -> None:
 def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Served) -> None:
     context, page = new_page(browser)
     page.goto(service.base + "/")
-    upload(page, [PHOTOTEST])
-    job = row(page, PHOTOTEST.name)
+    upload(page, [scan_named(KEYBOARD)])
+    job = row(page, KEYBOARD)
     expect(job).to_have_attribute("data-status", "succeeded", timeout=OCR_TIMEOUT_MS)
     page.reload()
     expect(job).to_have_count(1)  # the list comes from the service, not from the tab
@@ -284,8 +291,8 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
     wanted = {
         "files",
         "upload",
-        f"Open result of {PHOTOTEST.name}",
-        f"Delete {PHOTOTEST.name}",
+        f"Open result of {KEYBOARD}",
+        f"Delete {KEYBOARD}",
     }
     reached: list[str] = []
     page.locator("body").focus()
@@ -305,27 +312,31 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
     shot(page, "09-keyboard")
 
     # Delete from the keyboard: focus on the button, Enter.
-    page.get_by_role("button", name=f"Delete {PHOTOTEST.name}").focus()
+    page.get_by_role("button", name=f"Delete {KEYBOARD}").focus()
     page.keyboard.press("Enter")
     expect(job).to_have_count(0)
-    expect(page.locator("#notice")).to_have_text(f"{PHOTOTEST.name} deleted.")
+    expect(page.locator("#notice")).to_have_text(f"{KEYBOARD} deleted.")
     context.close()
 
 
-def test_cancel_from_the_list(browser: Browser, service: Served) -> None:
+def test_cancel_from_the_list(browser: Browser, service: Served, tmp_path: Path) -> None:
+    # Real pages, enough of them to be still running when the button is pressed. (fake-held would be surer, but
+    # its gate is shared by the pytest workers: opening it here would release another test's held pages.)
+    scan = tmp_path / "long.tif"
+    scan.write_bytes(multipage_tiff([load(INVOICE)] * LONG_PAGES))
     context, page = new_page(browser)
     page.goto(service.base + "/")
-    with held_pages() as gate:
-        upload(page, [{"name": "held.png", "mimeType": "image/png", "buffer": PHOTOTEST_PNG}], engine=FAKE_HELD)
-        job = row(page, "held.png")
-        expect(job).to_have_attribute("data-status", "running", timeout=30_000)
-        assert gate.entered.wait(30)
-        shot(page, "10-running")
-        job.get_by_role("button", name="Cancel held.png").click()
-        expect(job).to_have_attribute("data-status", "cancelled")
-        expect(job.get_by_role("button", name="Cancel held.png")).to_be_hidden()
-        expect(page.locator("#notice")).to_have_text("held.png cancelled.")
-        shot(page, "11-cancelled")
+    upload(page, [scan])
+    job = row(page, "long.tif")
+    expect(job).to_have_attribute("data-status", "running", timeout=60_000)
+    shot(page, "10-running")
+    job.get_by_role("button", name="Cancel long.tif").click()
+    expect(job).to_have_attribute("data-status", "cancelled", timeout=30_000)
+    expect(job.get_by_role("button", name="Cancel long.tif")).to_be_hidden()
+    expect(page.locator("#notice")).to_have_text("long.tif cancelled.")
+    done = int(job.locator("progress").evaluate("p => p.value"))
+    assert done < LONG_PAGES
+    shot(page, "11-cancelled")
     context.close()
 
 
@@ -357,8 +368,8 @@ def test_e_invoice_without_pages(browser: Browser, service: Served) -> None:
 def test_phone_has_no_horizontal_scrolling(browser: Browser, service: Served) -> None:
     context, page = new_page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page.goto(service.base + "/")
-    upload(page, [PHOTOTEST])
-    job = row(page, PHOTOTEST.name)
+    upload(page, [scan_named(PHONE)])
+    job = row(page, PHONE)
     expect(job).to_have_attribute("data-status", "succeeded", timeout=OCR_TIMEOUT_MS)
     job.get_by_role("button", name=re.compile("^Open result")).click()
     expect(page.locator("#page")).to_have_attribute("data-ready", "true", timeout=30_000)

@@ -1,7 +1,7 @@
 // The page's start: sign-in (or none, where the service is open), then the upload form, the job list and the
 // viewer. Every message a person reads comes from i18n.js.
 
-import { ProblemError, apiKey, call, json, setApiKey } from "./api.js";
+import { ProblemError, apiKey, json, setApiKey } from "./api.js";
 import { language, problemMessage, setLanguage, t } from "./i18n.js";
 import { JobList } from "./jobs.js";
 import { Viewer } from "./viewer.js";
