@@ -3,14 +3,16 @@ its engines, draining its jobs, and emptying its database, storage and Redis nam
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 
 import anyio
 import httpx
 import redis
+import uvicorn
 from ablage.api.app import create_app as create_shared_app
 from ablage.api.state import AppState
 from ablage.db.models import DEFAULT_TENANT, Job, JobStatus
@@ -102,6 +104,27 @@ class RunningApp:
         _empty_storage(self.storage)
         if self.settings.queue.redis_url is not None:
             _empty_namespace(self.settings.queue.redis_url.get_secret_value(), self.settings.queue.queue_namespace)
+
+
+@contextmanager
+def served_over_http(app: RunningApp) -> Iterator[str]:
+    """The started app behind a real socket on 127.0.0.1 (uvicorn in a thread), for what an in-memory transport
+    cannot show: a stream read while it is still being written. Yields the base URL."""
+    config = uvicorn.Config(app.asgi, host="127.0.0.1", port=0, lifespan="off", log_level="warning")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="test-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise AssertionError("the test HTTP server did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 @asynccontextmanager

@@ -124,6 +124,12 @@ class JobNotFound(AblageError):
     title = "No such job"
 
 
+class PageNotFound(AblageError):
+    status = 404
+    slug = "page-not-found"
+    title = "No such page in the job"
+
+
 class ResultNotReady(AblageError):
     status = 409
     slug = "result-not-ready"

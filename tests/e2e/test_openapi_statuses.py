@@ -131,6 +131,22 @@ async def test_every_answer_is_documented(client_for: ClientFactory, storage: St
             assert await anyio.to_thread.run_sync(gate.entered.wait, 60)
             assert check(await client.post(f"{held.headers['location']}/cancel"), cancel).status_code == 200
 
+        listing = f"{CPU}/jobs"
+        assert check(await client.get(listing, params={"limit": 2}), listing).status_code == 200
+        assert check(await client.get(listing, params={"limit": 0}), listing).status_code == 400
+        assert check(await client.get(listing, params={"before": "unknown"}), listing).status_code == 404
+
+        events = f"{JOB}/events"
+        assert check(await client.get(f"{status_url}/events"), events).status_code == 200
+        assert check(await client.get(f"{CPU}/jobs/unknown/events"), events).status_code == 404
+
+        image = f"{JOB}/pages/{{number}}/image"
+        assert check(await client.get(f"{status_url}/pages/1/image"), image).status_code == 200
+        assert check(await client.get(f"{status_url}/pages/2/image"), image).status_code == 404
+        assert check(await client.get(f"{status_url}/pages/1/image", params={"width": 7}), image).status_code == 400
+        assert check(await client.get(f"{failed['links']['self']}/pages/1/image"), image).status_code == 409
+        assert check(await client.get(f"{CPU}/jobs/unknown/pages/1/image"), image).status_code == 404
+
         assert check(await client.delete(status_url), JOB).status_code == 204
         assert check(await client.delete(status_url), JOB).status_code == 404
 

@@ -49,7 +49,8 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
         log.warning("engines still loading after %.0f s; they join when ready", settings.ocr.engine_start_wait)
     auth = Authenticator(settings, KeyStore(backends.sessions, settings.auth.key_cache_seconds))
     try:
-        auth.check_start(settings)
+        access = auth.check_start(settings)
+        (log.warning if auth.is_open() else log.info)("%s", access)
     except Exception:
         backends.close()
         raise

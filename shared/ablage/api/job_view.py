@@ -108,3 +108,8 @@ def job_view(job: Job, prefix: str) -> JobView:
         error=JobError.model_validate(job.error) if job.error is not None else None,
         links=job_links(prefix, job.id),
     )
+
+
+class JobList(BaseModel):
+    jobs: list[JobView]
+    next: str | None = Field(description="pass as `before` for the next (older) jobs; null after the last")

@@ -6,12 +6,13 @@ import time
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from ablage.api.auth import CallerDep
 from ablage.api.engine_view import engine_view
-from ablage.api.job_view import JobAccepted, JobView, job_links, job_view
+from ablage.api.job_events import job_events
+from ablage.api.job_view import JobAccepted, JobList, JobView, job_links, job_view
 from ablage.api.problems import problem_response
 from ablage.api.responses import LOCATION, Responses, problem, problems
 from ablage.api.state import AppState, StateDep
@@ -23,6 +24,7 @@ from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import Submission
 from ablage.results.model import OcrResult
+from ablage.results.page_preview import PREVIEW_WIDTHS
 from ablage.results.render import ARTIFACTS, ResultFormat
 
 _ACCEPTED: dict[str, Any] = {
@@ -59,6 +61,19 @@ def _result_content() -> dict[str, Any]:
 
 
 _RESULT_CONTENT = _result_content()
+
+# One event of the stream, as OpenAPI 3.2 describes Server-Sent Events: `data` is JSON (a JobView for `status`
+# and `end`, the page counts for `page`).
+_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["status", "page", "end"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+    "required": ["event", "data"],
+}
 
 
 async def _submit(request: Request, state: AppState, route: ServiceRoute, tenant: str) -> Submission:
@@ -133,6 +148,72 @@ def build_ocr_router(route: ServiceRoute) -> APIRouter:
         body = await anyio.to_thread.run_sync(state.jobs.result, job_id, caller.tenant, ResultFormat.json)
         headers = {"Location": job_links(route.prefix, job_id).self}
         return Response(body, media_type="application/json", headers=headers)
+
+    @router.get(
+        "/jobs",
+        summary="The caller's jobs, newest first",
+        responses={**problems(400, 401, 429, 500, 503), **problem(404, "`before` names no job of the caller's")},
+    )
+    def list_jobs(
+        state: StateDep,
+        caller: CallerDep,
+        limit: int = Query(50, ge=1, le=200, description="jobs per answer"),
+        before: str | None = Query(None, max_length=36, description="the `next` of the previous answer"),
+    ) -> JobList:
+        jobs, following = state.jobs.list_jobs(caller.tenant, limit, before)
+        return JobList(jobs=[job_view(job, route.prefix) for job in jobs], next=following)
+
+    @router.get(
+        "/jobs/{job_id}/events",
+        summary="Live progress as Server-Sent Events",
+        description=(
+            "`status` (the job, first and on each change), `page` (one per page done; its `id` is the pages done) "
+            "and `end` (the finished job, `id: end`), then the stream closes; comments every 15 s keep it open. "
+            "`Last-Event-ID` resumes after that page."
+        ),
+        response_class=Response,
+        responses={
+            200: {"description": "The event stream", "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}}},
+            **_JOB_PROBLEMS,
+            **problem(400, "A Last-Event-ID longer than any event id"),
+        },
+    )
+    def events(
+        job_id: str,
+        state: StateDep,
+        caller: CallerDep,
+        last_event_id: str | None = Header(None, max_length=36, description="the last event's id, to resume"),
+    ) -> Response:
+        job = state.jobs.get(job_id, caller.tenant)
+        return job_events(state, job, caller.tenant, route.prefix, last_event_id)
+
+    @router.get(
+        "/jobs/{job_id}/pages/{number}/image",
+        summary="A page as it was read, for drawing the word boxes on",
+        description="WebP of the page of the searchable PDF, upright; the result's boxes scale by width / page.width.",
+        response_class=Response,
+        responses={
+            200: {"description": "The page", "content": {"image/webp": {"schema": {"type": "string"}}}},
+            **_JOB_PROBLEMS,
+            **problems(400, 409, 410),
+            **problem(422, "An office document, which has no page images"),
+        },
+    )
+    def page_image(
+        job_id: str,
+        state: StateDep,
+        caller: CallerDep,
+        number: int = Path(ge=1, le=100_000, description="the page's number in the document"),
+        width: int = Query(
+            1600,
+            ge=PREVIEW_WIDTHS.start,
+            le=PREVIEW_WIDTHS.stop - 1,
+            multiple_of=PREVIEW_WIDTHS.step,
+            description="pixels",
+        ),
+    ) -> Response:
+        image = state.jobs.page_image(job_id, caller.tenant, number, width)
+        return Response(image, media_type="image/webp", headers={"Cache-Control": "private, max-age=3600"})
 
     @router.get("/jobs/{job_id}", summary="Job status", response_model_exclude_unset=True, responses=_JOB_PROBLEMS)
     def get_job(job_id: str, state: StateDep, caller: CallerDep) -> JobView:

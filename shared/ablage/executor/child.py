@@ -24,6 +24,7 @@ from ablage.engines.registry import register_engine, registrations
 from ablage.errors import EngineNotInstalled, PageTooLarge
 from ablage.executor.page import PageOutcome, PageWork, read_page
 from ablage.results.model import Page
+from ablage.results.page_preview import render_preview
 from ablage.results.searchable_pdf import SearchablePdfWriter
 from ablage.results.thumbnail import render_thumbnail
 from ablage.settings import Settings
@@ -172,6 +173,15 @@ def thumbnail(path: str, kind: str) -> bytes | None:
     source = _document(path, kind)
     first = source.page(1, want_text_layer=False)
     return render_thumbnail(first.image) if first.image is not None else None
+
+
+def preview(pdf_path: str, index: int, width: int) -> bytes:
+    """A page of a job's own searchable PDF, for the viewer; in a child, like every rendering of a PDF."""
+    try:
+        return render_preview(Path(pdf_path), index, width)
+    except MemoryError:
+        pass
+    raise _out_of_memory(f"page {index + 1}")
 
 
 def assemble(parts: list[tuple[str, int]], target: str) -> None:

@@ -204,6 +204,13 @@ class PageExecutor:
             ) from None
         return found
 
+    def preview(self, pdf_path: str, index: int, width: int) -> bytes:
+        """A page of a job's searchable PDF as WebP, in the small process that also opens uploads (an API process
+        starts no page processes of its own), within INSPECT_TIMEOUT."""
+        future = self._schedule("inspect", child.preview, (pdf_path, index, width), self._settings.ocr.inspect_timeout)
+        image: bytes = self._await(future, f"page {index + 1}", None, None)
+        return image
+
     def read_pages(
         self, works: Sequence[PageWork], *, deadline: float, cancelled: threading.Event | None = None
     ) -> Iterator[PageOutcome]:

@@ -1,4 +1,5 @@
-"""Wakes requests that wait for a job (the synchronous endpoint) when a worker finishes it."""
+"""Wakes requests that wait for a job to change (the synchronous endpoint, the events stream) when a worker
+starts it, reads a page, or finishes it, or a client cancels it."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class CompletionWaiters:
         self._publish = publish
 
     def notify(self, job_id: str) -> None:
-        """A worker finished the job: wake this process's waiters and tell the others."""
+        """The job changed: wake this process's waiters and tell the others."""
         self.wake(job_id)
         if self._publish is not None:
             try:

@@ -137,6 +137,7 @@ class JobProcessor:
         started = time.monotonic()
         deadline = started + self._settings.ocr.processing_timeout
         JOBS.labels(JobStatus.running).inc()
+        self._waiters.notify(job_id)
         with (
             self._lifecycle.cancels.watching(job_id) as cancelled,
             self.liveness.busy(job_id) as step,
@@ -198,6 +199,8 @@ class JobProcessor:
         def progress(done: int, _page: object) -> None:
             step()
             self._lifecycle.progress(job.id, holder, done)
+            # Live progress (the events endpoint) on this and, through Redis, every other replica.
+            self._waiters.notify(job.id)
 
         with (
             self._storage.local_path(Area.originals, job.document_sha256) as path,

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from ablage.errors import (
     IdempotencyKeyReused,
     InvalidOption,
     JobNotFound,
+    PageNotFound,
     ResultExpired,
     ResultNotReady,
     UnsupportedMediaType,
@@ -38,6 +39,7 @@ from ablage.jobs.options import JobOptions
 from ablage.jobs.queue import QueueUnavailable
 from ablage.jobs.routes import ServiceRoute
 from ablage.metrics import JOBS
+from ablage.results.page_preview import PREVIEW_KEY
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area
@@ -49,6 +51,11 @@ log = logging.getLogger(__name__)
 _DOCUMENT_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _page_list(pages: list[int]) -> str:
+    shown = ", ".join(str(page) for page in pages[:10])
+    return shown + (f" and {len(pages) - 10} more" if len(pages) > 10 else "")
 
 
 @dataclass
@@ -87,6 +94,7 @@ class JobService:
         self._lifecycle = backends.lifecycle
         self._pages = backends.pages
         self._tenants = backends.tenants
+        self._waiters = backends.waiters
 
     # -- submission ---------------------------------------------------------------------------------
 
@@ -336,6 +344,44 @@ class JobService:
                 raise JobNotFound(f"there is no job {job_id}")
             return job
 
+    def list_jobs(self, tenant: str, limit: int, before: str | None = None) -> tuple[list[Job], str | None]:
+        """The tenant's jobs, newest first, ``limit`` at a time; the id to pass as ``before`` for the next ones
+        (None after the last). ``before`` is a job of the tenant's (404 otherwise, as for any other job)."""
+        query = select(Job).where(Job.tenant_id == tenant)
+        with self._sessions() as session:
+            if before is not None:
+                after = self.get(before, tenant)
+                query = query.where(
+                    or_(
+                        Job.created_at < after.created_at,
+                        and_(Job.created_at == after.created_at, Job.id < after.id),
+                    )
+                )
+            jobs = list(session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)))
+        more = len(jobs) > limit
+        jobs = jobs[:limit]
+        return jobs, (jobs[-1].id if more else None)
+
+    def page_image(self, job_id: str, tenant: str, number: int, width: int) -> bytes:
+        """Page ``number`` of the job's searchable PDF as WebP, made once per width and kept with the results."""
+        job = self._succeeded(job_id, tenant)
+        if DocumentKind(job.document.kind).is_office:
+            raise InvalidOption(f"a {job.document.kind} document has no page images; its result has no pixel boxes")
+        if number not in job.pages:
+            raise PageNotFound(f"page {number} was not read by job {job_id}; it read {_page_list(job.pages)}")
+        key = PREVIEW_KEY.format(job_id=job_id, number=number, width=width)
+        try:
+            return self._storage.get_bytes(Area.processed, key)
+        except FileNotFoundError:
+            pass
+        try:
+            with self._storage.local_path(Area.processed, self.result_key(job_id, ResultFormat.pdf)) as pdf:
+                image = self._pages.preview(str(pdf), job.pages.index(number), width)
+        except FileNotFoundError:
+            raise ResultExpired("the result has been removed under the retention policy") from None
+        self._storage.put_bytes(Area.processed, key, image)
+        return image
+
     def _succeeded(self, job_id: str, tenant: str) -> Job:
         job = self.get(job_id, tenant)
         if job.status is JobStatus.failed:
@@ -415,6 +461,7 @@ class JobService:
         the rest of the run: a cancelled job has no result."""
         self.get(job_id, tenant)
         self._lifecycle.cancel(job_id)
+        self._waiters.notify(job_id)
         return self.get(job_id, tenant)
 
     def recover(self) -> int:

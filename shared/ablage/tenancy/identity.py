@@ -53,11 +53,11 @@ class Authenticator:
         """Open to every caller: loopback only, while no key exists and no OIDC issuer is set."""
         return self._open_allowed and self._oidc is None and not self._keys.any_active()
 
-    def check_start(self, settings: Settings) -> None:
-        """At start-up: refuse to serve everyone who can reach the service, else say how callers are known."""
+    def check_start(self, settings: Settings) -> str:
+        """At start-up: refuses (OpenAccessRefused) to serve everyone who can reach the service; otherwise the
+        line that says how callers are known, for the log."""
         if self._oidc is not None or self._keys.any_active():
-            log.info("API callers authenticate with %s", "OIDC tokens or API keys" if self._oidc else "API keys")
-            return
+            return f"API callers authenticate with {'OIDC tokens or API keys' if self._oidc else 'API keys'}"
         if not self._open_allowed:
             env = settings.service.environment.value
             raise OpenAccessRefused(
@@ -65,10 +65,9 @@ class Authenticator:
                 f"ENVIRONMENT={env}) would be open to anyone who reaches it. Create a key with "
                 "`ablage keys create --tenant NAME`, or set OIDC_ISSUER and OIDC_AUDIENCE."
             )
-        log.warning(
-            "no API keys: open to local callers on %s (tenant %r); `ablage keys create --tenant NAME` closes it",
-            settings.auth.bind_host,
-            DEFAULT_TENANT,
+        return (
+            f"no API keys: open to local callers on {settings.auth.bind_host} (tenant {DEFAULT_TENANT!r}); "
+            "`ablage keys create --tenant NAME` closes it"
         )
 
     def authenticate(self, authorization: str | None) -> Caller:
