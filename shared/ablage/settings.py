@@ -61,7 +61,7 @@ class ServiceSettings(_Env):
 
 class UploadSettings(_Env):
     max_upload_size: int = Field(104_857_600, gt=0, description="bytes; reading stops here (413)")
-    allowed_extensions: CommaList = Field(default_factory=lambda: ["pdf", "png", "jpg", "jpeg", "tiff"])
+    allowed_extensions: CommaList = Field(default_factory=lambda: ["pdf", "png", "jpg", "jpeg", "tiff", "xml"])
     max_pages: int = Field(1000, gt=0, description="pages per document (422 above)")
     max_image_pixels: int = Field(
         150_000_000, gt=0, description="pixels of an uploaded raster image (decompression bombs, 422)"

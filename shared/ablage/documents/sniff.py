@@ -7,8 +7,10 @@ from enum import StrEnum
 from pathlib import Path
 
 import filetype
+from lxml import etree
 
 from ablage.errors import BadRequest, UnsupportedMediaType
+from ablage.invoices.xml import INVOICE_ROOTS
 
 
 class DocumentKind(StrEnum):
@@ -21,6 +23,13 @@ class DocumentKind(StrEnum):
     xlsx = "xlsx"
     pptx = "pptx"
     html = "html"
+    xml = "xml"
+    """An e-invoice as plain XML (XRechnung: CII or UBL), read from its structure, never rendered."""
+
+    @property
+    def has_pages(self) -> bool:
+        """Made of page images (rendered or scanned), which a searchable PDF and the page viewer show."""
+        return not self.is_office and self is not DocumentKind.xml
 
     @property
     def is_office(self) -> bool:
@@ -45,6 +54,7 @@ MEDIA_TYPES = {
     DocumentKind.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     DocumentKind.pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     DocumentKind.html: "text/html",
+    DocumentKind.xml: "application/xml",
 }
 # ALLOWED_EXTENSIONS speaks in file extensions; these are the spellings of each kind.
 EXTENSIONS = {
@@ -57,6 +67,7 @@ EXTENSIONS = {
     DocumentKind.xlsx: {"xlsx"},
     DocumentKind.pptx: {"pptx"},
     DocumentKind.html: {"html", "htm"},
+    DocumentKind.xml: {"xml"},
 }
 _BY_MIME = {mime: kind for kind, mime in MEDIA_TYPES.items()}
 # PDF readers accept a header anywhere in the first KiB; filetype only looks at offset 0.
@@ -85,6 +96,21 @@ def _is_html(head: bytes) -> bool:
     return text.startswith(_HTML_STARTS) or (text.startswith(b"<?xml") and b"<html" in text[:1024])
 
 
+def _is_xml_invoice(path: Path, head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith(b"<"):
+        return False
+    try:
+        # The root element only: an e-invoice is known by it, and nothing further is read or expanded here.
+        for _event, element in etree.iterparse(
+            str(path), events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+        ):
+            return etree.QName(element).localname in INVOICE_ROOTS
+    except (etree.XMLSyntaxError, OSError):
+        return False
+    return False
+
+
 def sniff(path: Path) -> DocumentKind:
     with path.open("rb") as handle:
         head = handle.read(8192)
@@ -98,11 +124,13 @@ def sniff(path: Path) -> DocumentKind:
         kind = _ooxml_kind(path)
     if kind is None and _is_html(head):
         kind = DocumentKind.html
+    if kind is None and _is_xml_invoice(path, head):
+        kind = DocumentKind.xml
     if kind is None:
         found = guess.mime if guess else "an unrecognised format"
         raise UnsupportedMediaType(
-            f"the file content is {found}; supported are PDF, PNG, JPEG, TIFF and WebP, "
-            "and DOCX, XLSX, PPTX and HTML where the Docling engine is installed",
+            f"the file content is {found}; supported are PDF, PNG, JPEG, TIFF and WebP, XML e-invoices (XRechnung "
+            "in CII or UBL), and DOCX, XLSX, PPTX and HTML where the Docling engine is installed",
             detected=guess.mime if guess else None,
         )
     return kind

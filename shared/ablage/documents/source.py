@@ -13,13 +13,13 @@ from ablage.settings import UploadSettings
 
 
 class StructuredSource:
-    """An office file or web page: converted whole by a document engine, never rendered here. It counts as one
-    page, so page selection, limits and progress treat it as a single unit."""
+    """An office file, a web page or an XML e-invoice: read whole by its structure, never rendered here. It
+    counts as one page, so page selection, limits and progress treat it as a single unit."""
 
     page_count = 1
 
     def page(self, number: int, *, want_text_layer: bool) -> PageInput:
-        raise InvalidDocument("office documents have no page images; they are converted by the Docling engine")
+        raise InvalidDocument("this document has no page images; it is read by its structure")
 
     def close(self) -> None:
         pass
@@ -27,7 +27,7 @@ class StructuredSource:
 
 def open_document(path: Path, kind: DocumentKind, limits: UploadSettings) -> DocumentSource:
     """Open and validate; raises the 422 family for encrypted, corrupt, too long or too large documents."""
-    if kind.is_office:
+    if not kind.has_pages:
         return StructuredSource()
     source: DocumentSource = PdfSource(path, limits) if kind is DocumentKind.pdf else RasterSource(path, limits)
     if source.page_count > limits.max_pages:

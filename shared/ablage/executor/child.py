@@ -17,12 +17,16 @@ from pathlib import Path
 
 from ablage.documents.archive import check_archive
 from ablage.documents.pages import DocumentSource
+from ablage.documents.pdf_facts import PdfFacts, pdf_facts
 from ablage.documents.sniff import DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
 from ablage.engines.base import Engine, document_engine, page_engine
 from ablage.engines.registry import register_engine, registrations
 from ablage.errors import EngineNotInstalled, PageTooLarge
 from ablage.executor.page import PageOutcome, PageWork, read_page
+from ablage.invoices.embedded import embedded_invoice
+from ablage.invoices.fields import Invoice
+from ablage.invoices.xml import read_invoice_xml
 from ablage.results.model import Page
 from ablage.results.page_preview import render_preview
 from ablage.results.searchable_pdf import SearchablePdfWriter
@@ -182,6 +186,18 @@ def preview(pdf_path: str, index: int, width: int) -> bytes:
     except MemoryError:
         pass
     raise _out_of_memory(f"page {index + 1}")
+
+
+def pdf_extras(pdf_path: str) -> tuple[Invoice | None, PdfFacts]:
+    """The e-invoice a PDF carries, and its signatures and permissions; read in a child because the PDF's
+    structure and attachments are parsed (pypdf, lxml, PDFium)."""
+    found = embedded_invoice(Path(pdf_path))
+    return (found.invoice if found is not None else None), pdf_facts(Path(pdf_path))
+
+
+def xml_invoice(path: str) -> Invoice:
+    """An uploaded XML e-invoice; parsed in a child like every other upload."""
+    return read_invoice_xml(Path(path).read_bytes())
 
 
 def assemble(parts: list[tuple[str, int]], target: str) -> None:

@@ -18,9 +18,10 @@ from ablage.errors import ProcessingTimeout
 from ablage.executor import child
 from ablage.executor.page import PageWork, read_page, write_layer
 from ablage.executor.pool import PageExecutor
+from ablage.invoices.fields import Invoice
 from ablage.metrics import PAGES
 from ablage.results.markdown import render_markdown
-from ablage.results.model import EngineRef, OcrResult, Page
+from ablage.results.model import EngineRef, OcrResult, Original, Page
 from ablage.results.text import render_text
 from ablage.settings import UploadSettings
 
@@ -181,7 +182,14 @@ def ocr_file(
         source.close()
 
 
-def build_result(result_id: str, engine: Engine, languages: Sequence[str], pages: list[Page]) -> OcrResult:
+def build_result(
+    result_id: str,
+    engine: Engine,
+    languages: Sequence[str],
+    pages: list[Page],
+    invoice: Invoice | None = None,
+    original: Original | None = None,
+) -> OcrResult:
     info = engine.info()
     return OcrResult(
         id=result_id,
@@ -190,4 +198,6 @@ def build_result(result_id: str, engine: Engine, languages: Sequence[str], pages
         pages=pages,
         text=render_text(pages),
         markdown=render_markdown(pages),
+        invoice=invoice,
+        original=original,
     )

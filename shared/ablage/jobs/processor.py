@@ -20,18 +20,22 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ablage.db.models import Job, JobStatus
 from ablage.documents.orientation import warm_up as warm_orientation
+from ablage.documents.pdf_facts import original_of
 from ablage.documents.sniff import DocumentKind
 from ablage.engines.base import EngineHost, EngineInput, document_engine, page_engine
 from ablage.errors import AblageError, EngineFallback
 from ablage.executor import child
 from ablage.executor.pool import Cancelled
+from ablage.invoices.fields import XML_READER, Invoice
+from ablage.invoices.text import invoice_markdown, invoice_text
+from ablage.invoices.xml import XML_READER_VERSION
 from ablage.jobs.backends import Backends
 from ablage.jobs.lifecycle import JobDeleted, JobLost, TenantAtCapacity
 from ablage.jobs.liveness import Liveness
 from ablage.jobs.pipeline import ReadRequest, build_result, read_document
 from ablage.jobs.queue import TransientJobError
 from ablage.metrics import FALLBACKS, JOBS, PAGES, PROCESSING_SECONDS
-from ablage.results.model import OcrResult
+from ablage.results.model import EngineRef, OcrResult, Original
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area, StorageError
@@ -187,6 +191,8 @@ class JobProcessor:
     def _run(
         self, job: Job, holder: str, deadline: float, cancelled: threading.Event, step: Callable[[], None]
     ) -> OcrResult:
+        if job.engine == XML_READER:
+            return self._read_xml_invoice(job, holder, deadline, cancelled)
         # A worker may wait for an engine still loading (a job recovered at start-up), within the job's time.
         self._engines.wait(job.engine, max(0.0, deadline - time.monotonic()))
         found = self._engines.get(job.engine)
@@ -225,7 +231,43 @@ class JobProcessor:
             if outcome.thumbnail is not None:
                 self._storage.put_bytes(Area.thumbnails, thumbnail_key, outcome.thumbnail)
             self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
-        return build_result(job.id, engine, job.languages, outcome.pages)
+            invoice, original = self._pdf_extras(path, kind, deadline, cancelled)
+        return build_result(job.id, engine, job.languages, outcome.pages, invoice, original)
+
+    def _read_xml_invoice(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
+        """An XML e-invoice: its fields, and a text and Markdown made from them; no pages, nothing OCR'd."""
+        with self._storage.local_path(Area.originals, job.document_sha256) as path:
+            invoice: Invoice = self._pages.call(
+                child.xml_invoice,
+                str(path),
+                what="the XML invoice",
+                timeout=max(0.001, deadline - time.monotonic()),
+                cancelled=cancelled,
+            )
+        self._lifecycle.progress(job.id, holder, len(job.pages))
+        return OcrResult(
+            id=job.id,
+            engine=EngineRef(name=XML_READER, version=XML_READER_VERSION),
+            languages=job.languages,
+            pages=[],
+            text=invoice_text(invoice),
+            markdown=invoice_markdown(invoice),
+            invoice=invoice,
+        )
+
+    def _pdf_extras(
+        self, path: Path, kind: DocumentKind, deadline: float, cancelled: threading.Event
+    ) -> tuple[Invoice | None, Original | None]:
+        if kind is not DocumentKind.pdf:
+            return None, None
+        invoice, facts = self._pages.call(
+            child.pdf_extras,
+            str(path),
+            what="the PDF's attachments and signatures",
+            timeout=max(0.001, deadline - time.monotonic()),
+            cancelled=cancelled,
+        )
+        return invoice, original_of(facts)
 
     def _convert(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
         """A document engine reads the whole file, in a page process. PDFs keep their own pages as the
@@ -266,9 +308,10 @@ class JobProcessor:
                     cancelled=cancelled,
                 )
                 self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
+            invoice, original = self._pdf_extras(path, kind, deadline, cancelled)
         for page in pages:
             PAGES.labels(page.engine, page.source).inc()
-        return build_result(job.id, engine, job.languages, pages)
+        return build_result(job.id, engine, job.languages, pages, invoice, original)
 
     def _store_artifacts(self, result: OcrResult) -> None:
         for artifact in ARTIFACTS.values():

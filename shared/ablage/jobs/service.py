@@ -34,6 +34,7 @@ from ablage.errors import (
     ResultNotReady,
     UnsupportedMediaType,
 )
+from ablage.invoices.fields import XML_READER
 from ablage.jobs.backends import Backends
 from ablage.jobs.options import JobOptions
 from ablage.jobs.queue import QueueUnavailable
@@ -112,6 +113,10 @@ class JobService:
         files the first document engine that reads them."""
         # Exactly as the OpenAPI document lists them: an engine name is not case-folded or trimmed.
         name = requested or "auto"
+        if kind is DocumentKind.xml:
+            if name not in ("auto", XML_READER):
+                raise InvalidOption(f"an XML e-invoice is read from its XML (engine auto), not by {name!r}")
+            return XML_READER
         if name == "auto" and kind.is_office:
             return self._converter_for(route, kind)
         if name == "auto":
@@ -365,7 +370,7 @@ class JobService:
     def page_image(self, job_id: str, tenant: str, number: int, width: int) -> bytes:
         """Page ``number`` of the job's searchable PDF as WebP, made once per width and kept with the results."""
         job = self._succeeded(job_id, tenant)
-        if DocumentKind(job.document.kind).is_office:
+        if not DocumentKind(job.document.kind).has_pages:
             raise InvalidOption(f"a {job.document.kind} document has no page images; its result has no pixel boxes")
         if number not in job.pages:
             raise PageNotFound(f"page {number} was not read by job {job_id}; it read {_page_list(job.pages)}")
@@ -394,7 +399,7 @@ class JobService:
 
     def result(self, job_id: str, tenant: str, fmt: ResultFormat) -> bytes:
         job = self._succeeded(job_id, tenant)
-        if fmt is ResultFormat.pdf and DocumentKind(job.document.kind).is_office:
+        if fmt is ResultFormat.pdf and not DocumentKind(job.document.kind).has_pages:
             raise InvalidOption(f"a {job.document.kind} document has no searchable PDF; ask for json, text or markdown")
         try:
             return self._storage.get_bytes(Area.processed, self.result_key(job_id, fmt))

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from ablage.invoices.fields import Invoice
+
 BBox = tuple[int, int, int, int]
 
 
@@ -70,6 +72,16 @@ class EngineRef(BaseModel):
     version: str
 
 
+class Original(BaseModel):
+    """What the uploaded PDF carries that its archive copy (the searchable PDF) does not."""
+
+    signed: bool = Field(description="the original carries digital signatures")
+    signatures: int = Field(ge=0)
+    encrypted: bool
+    changes_allowed: bool = Field(description="its permissions allow changes (always true when not encrypted)")
+    notes: list[str] = Field(default_factory=list, description="what this means for the archive copy")
+
+
 class OcrResult(BaseModel):
     id: str
     engine: EngineRef
@@ -77,6 +89,10 @@ class OcrResult(BaseModel):
     pages: list[Page]
     text: str = ""
     markdown: str = ""
+    original: Original | None = Field(None, description="for PDFs: signatures and permissions of the upload")
+    invoice: Invoice | None = Field(
+        None, description="the e-invoice the document carries (ZUGFeRD, Factur-X, XRechnung), read from its XML"
+    )
 
 
 def union_bbox(boxes: Iterable[BBox]) -> BBox:
