@@ -320,6 +320,9 @@ class WebhookSettings(_Env):
     webhook_initial_backoff: float = Field(5, gt=0, description="seconds before the first retry; doubles each time")
     webhook_max_backoff: float = Field(3600, gt=0, description="the longest wait between two attempts")
     webhook_poll_interval: float = Field(1, gt=0, description="seconds between looks for due deliveries")
+    webhook_keep_days: float = Field(
+        30, gt=0, description="days delivered and failed deliveries stay listed at /deliveries, like the results"
+    )
 
     _split = field_validator("webhook_allowed_targets", mode="before")(_split_commas)
 

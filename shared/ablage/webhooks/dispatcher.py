@@ -15,8 +15,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ablage.db.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, utcnow
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _BATCH = 32
 _SENDERS = 8
+_PRUNE_EVERY = 3600.0
 _CLAIM_MARGIN = 30.0
 """Seconds beyond the timeout a claimed row stays invisible to other replicas."""
 
@@ -138,14 +140,29 @@ class WebhookDispatcher:
         list(self._senders.map(self._deliver, claimed))
         return len(claimed)
 
+    def prune_once(self, now: datetime | None = None) -> int:
+        """Removes delivered and failed deliveries older than WEBHOOK_KEEP_DAYS with their attempts; the count."""
+        before = (now or utcnow()) - timedelta(days=self._settings.webhook_keep_days)
+        settled = (WebhookDelivery.status != DeliveryStatus.pending, WebhookDelivery.created_at < before)
+        with self._sessions.begin() as session:
+            session.execute(
+                delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(select(WebhookDelivery.id).where(*settled)))
+            )
+            gone: CursorResult[Any] = session.execute(delete(WebhookDelivery).where(*settled))  # type: ignore[assignment]
+            return int(gone.rowcount)
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="webhook-dispatcher", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        pruned_at = float("-inf")
         while not self._stop.wait(self._settings.webhook_poll_interval):
             try:
                 self.dispatch_once()
+                if time.monotonic() - pruned_at > _PRUNE_EVERY:
+                    pruned_at = time.monotonic()
+                    self.prune_once()
             except Exception:
                 # The database is away: the rows wait for the next round.
                 log.warning("webhook dispatch failed", exc_info=True)
