@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -132,9 +133,38 @@ def test_https_to_a_pinned_address_checks_the_certificate_of_the_host(
     trusted = ssl.create_default_context()
     ca.configure_trust(trusted)
     with httpx.Client(verify=trusted, follow_redirects=False, trust_env=False, timeout=10) as client:
-        good = send(client, resolve(f"https://hooks.test:{port}/in", ["127.0.0.1/32"]), {}, b"{}")
+        good = send(client, resolve(f"https://hooks.test:{port}/in", ["127.0.0.1/32"]), {}, b"{}", 10)
         assert good.delivered, good
         assert _Seen.hosts[-1] == f"hooks.test:{port}"
-        wrong = send(client, resolve(f"https://other.test:{port}/in", ["127.0.0.1/32"]), {}, b"{}")
+        wrong = send(client, resolve(f"https://other.test:{port}/in", ["127.0.0.1/32"]), {}, b"{}", 10)
     assert not wrong.delivered
     assert wrong.error is not None and "certificate" in wrong.error.lower(), wrong
+
+
+def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_deadline() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            # Each byte comes well within the read timeout; the answer never ends.
+            while not stop.wait(0.1):
+                try:
+                    connection.sendall(b"X")
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    port = listener.getsockname()[1]
+    started = time.monotonic()
+    try:
+        with httpx.Client(timeout=5, follow_redirects=False, trust_env=False) as client:
+            outcome = send(client, resolve(f"http://127.0.0.1:{port}/", ["127.0.0.1/32"]), {}, b"{}", 1)
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 4
+    assert not outcome.delivered and outcome.error == "the attempt took longer than 1 s", outcome

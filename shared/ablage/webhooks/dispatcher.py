@@ -94,7 +94,7 @@ class WebhookDispatcher:
             return Outcome(None, str(exc), 0)
         headers = signed_headers(secret, delivery.id, int(time.time()), delivery.payload)
         headers |= {"content-type": "application/json", "user-agent": USER_AGENT}
-        return send(self._client, target, headers, delivery.payload.encode())
+        return send(self._client, target, headers, delivery.payload.encode(), self._settings.webhook_timeout)
 
     def _record(self, delivery: _Claimed, at: datetime, outcome: Outcome) -> None:
         with self._sessions.begin() as session:
