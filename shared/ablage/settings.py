@@ -309,6 +309,36 @@ class AuthSettings(_Env):
             return False
 
 
+class WebhookSettings(_Env):
+    """Deliveries of job events to ``callback_url`` and the tenants' default URLs."""
+
+    webhook_allowed_targets: CommaList = Field(
+        default_factory=list,
+        description="hostnames and CIDRs a webhook may reach although private or loopback, e.g. 10.1.0.0/16",
+    )
+    webhook_timeout: float = Field(10, gt=0, description="seconds one delivery attempt may take")
+    webhook_retry_hours: float = Field(25, gt=0, description="hours a delivery is retried before it fails for good")
+    webhook_initial_backoff: float = Field(5, gt=0, description="seconds before the first retry; doubles each time")
+    webhook_max_backoff: float = Field(3600, gt=0, description="the longest wait between two attempts")
+    webhook_poll_interval: float = Field(1, gt=0, description="seconds between looks for due deliveries")
+    webhook_keep_days: float = Field(
+        30, gt=0, description="days delivered and failed deliveries stay listed at /deliveries, like the results"
+    )
+
+    _split = field_validator("webhook_allowed_targets", mode="before")(_split_commas)
+
+    @field_validator("webhook_allowed_targets", mode="after")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if "/" in entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"WEBHOOK_ALLOWED_TARGETS: {entry!r} is not a CIDR") from None
+        return value
+
+
 class Settings(_Env):
     """All settings; sub-settings read their own variables, so tests can override any one."""
 
@@ -320,6 +350,7 @@ class Settings(_Env):
     queue: QueueSettings = Field(default_factory=lambda: QueueSettings())
     storage: StorageSettings = Field(default_factory=lambda: StorageSettings())
     auth: AuthSettings = Field(default_factory=lambda: AuthSettings())
+    webhook: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -115,6 +115,10 @@ async def test_every_answer_is_documented(client_for: ClientFactory, storage: St
         assert check(await client.get(f"{status_url}/thumbnail"), thumbnail).status_code == 200
         assert check(await client.get(f"{CPU}/jobs/unknown/thumbnail"), thumbnail).status_code == 404
 
+        deliveries = f"{JOB}/deliveries"
+        assert check(await client.get(f"{status_url}/deliveries"), deliveries).status_code == 200
+        assert check(await client.get(f"{CPU}/jobs/unknown/deliveries"), deliveries).status_code == 404
+
         cancel = f"{JOB}/cancel"
         assert check(await client.post(f"{status_url}/cancel"), cancel).status_code == 409
         assert check(await client.post(f"{CPU}/jobs/unknown/cancel"), cancel).status_code == 404

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 import ablage
 from ablage.api.auth import RateLimitHeaders, reader_of_docs
+from ablage.api.delivery_routes import build_delivery_router
 from ablage.api.middleware import MetricsMiddleware
 from ablage.api.ocr_routes import build_ocr_router
 from ablage.api.openapi import install_openapi
@@ -32,6 +33,7 @@ from ablage.settings import Settings
 from ablage.tenancy.identity import Authenticator
 from ablage.tenancy.keys import KeyStore
 from ablage.tenancy.rate_limits import RequestLimiter
+from ablage.webhooks.dispatcher import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,9 @@ def build_state(settings: Settings, routes: Sequence[ServiceRoute]) -> AppState:
     if settings.queue.runs_embedded_workers:
         processor = JobProcessor.serving(backends, routes, candidates)
         backends.queue.start_workers(processor, queues_of(routes), settings.ocr.workers, processor.warm_up)
+    # Every API process sends the outbox: replicas claim different rows, and no event waits for a worker.
+    state.webhooks = WebhookDispatcher(settings.webhook, backends.sessions)
+    state.webhooks.start()
     if settings.queue.uses_redis:
         state.sweeper = Sweeper(settings.queue, backends.sessions, backends.queue, backends.lifecycle)
         state.sweeper.start()
@@ -107,6 +112,8 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
         finally:
             if state.sweeper is not None:
                 state.sweeper.stop()
+            if state.webhooks is not None:
+                await anyio.to_thread.run_sync(state.webhooks.stop)
             await anyio.to_thread.run_sync(state.backends.close)
 
     app = FastAPI(
@@ -129,6 +136,7 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
         app.include_router(metrics_router)
     for route in routes:
         app.include_router(build_ocr_router(route))
+        app.include_router(build_delivery_router(route))
     if settings.service.web_ui_enabled:
         serve_web(app)
     install_openapi(app)

@@ -14,6 +14,7 @@ from ablage.jobs.sweeper import Sweeper
 from ablage.settings import Settings
 from ablage.tenancy.identity import Authenticator
 from ablage.tenancy.rate_limits import RequestLimiter
+from ablage.webhooks.dispatcher import WebhookDispatcher
 
 
 @dataclass
@@ -24,6 +25,7 @@ class AppState:
     auth: Authenticator
     limiter: RequestLimiter
     sweeper: Sweeper | None = None
+    webhooks: WebhookDispatcher | None = None
     warm: bool = False
     queue_depth_at: float = float("-inf")
     """When /metrics last counted the queued jobs (monotonic seconds)."""

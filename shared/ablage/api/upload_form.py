@@ -10,6 +10,7 @@ from ablage.api.uploads import FALSE_SPELLINGS, TRUE_SPELLINGS
 from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import SubmitForm
+from ablage.webhooks.targets import MAX_URL_LENGTH, MalformedTarget, parse
 
 MAX_FIELD_LENGTH = 4096
 _CODE = "[A-Za-z]{2,3}"
@@ -69,6 +70,14 @@ def request_body(route: ServiceRoute) -> dict[str, Any]:
                                 "default": "false",
                                 "description": "OCR pages even where they have a text layer",
                             },
+                            "callback_url": {
+                                "type": "string",
+                                "maxLength": MAX_URL_LENGTH,
+                                "example": "https://example.com/hooks/ablage",
+                                "description": "http(s) URL that receives the job's final event, signed the "
+                                "Standard Webhooks way; default: the tenant's webhook URL. Private, loopback and "
+                                "metadata addresses are refused (422) unless WEBHOOK_ALLOWED_TARGETS lists them",
+                            },
                         },
                     }
                 }
@@ -82,3 +91,8 @@ def check_form(form: SubmitForm) -> None:
         raise BadRequest(f"languages: {form.languages!r} is not a comma list of ISO 639-1 codes")
     if form.pages is not None and not re.fullmatch(PAGES_PATTERN, form.pages):
         raise BadRequest(f"pages: {form.pages!r} is not a list of page numbers and ranges like 1-3,5")
+    if form.callback_url is not None:
+        try:
+            parse(form.callback_url)
+        except MalformedTarget as exc:
+            raise BadRequest(str(exc)) from None

@@ -15,7 +15,7 @@ from streaming_form_data.validators import MaxSizeValidator, ValidationError
 from ablage.errors import BadRequest, DocumentTooLarge
 from ablage.jobs.service import SubmitForm, Upload
 
-FORM_FIELDS = ("languages", "engine", "pages", "force_ocr")
+FORM_FIELDS = ("languages", "engine", "pages", "force_ocr", "callback_url")
 # Form fields are text; these spellings have been accepted since the first version, and the schema lists them.
 TRUE_SPELLINGS = ("true", "1", "yes", "on")
 FALSE_SPELLINGS = ("false", "0", "no", "off")
@@ -111,6 +111,7 @@ async def receive_upload(request: Request, limit: int, tmp_dir: Path) -> tuple[U
         engine=value("engine"),
         pages=value("pages"),
         force_ocr=_parse_bool("force_ocr", value("force_ocr") or ""),
+        callback_url=(value("callback_url") or "").strip() or None,
     )
     upload = Upload(path=path, sha256=target.hasher.hexdigest(), size=target.size, filename=target.multipart_filename)
     return upload, form

@@ -153,3 +153,32 @@ def set_limits(
                 row.monthly_pages = monthly_pages
         effective = TenantDirectory(Settings().auth, sessions).limits(name)
     typer.echo(f"{name}: {vars(effective)}")
+
+
+@tenants_app.command("webhook")
+def set_webhook(
+    tenant: Annotated[str, typer.Argument(help="the tenant; created if new")],
+    url: Annotated[str | None, typer.Option(help="where job events go when a job names no callback_url")] = None,
+    clear_url: Annotated[bool, typer.Option("--clear-url", help="no default URL: only jobs' own")] = False,
+    rotate_secret: Annotated[
+        bool, typer.Option("--rotate-secret", help="a new signing secret; the old one stops at once")
+    ] = False,
+) -> None:
+    """Set a tenant's default webhook URL and signing secret. A new secret is printed once; it is stored as it
+    is, because signing needs it."""
+    from ablage.webhooks.targets import MalformedTarget, TargetRefused, resolve
+    from ablage.webhooks.tenant_config import configure
+
+    name = _tenant(tenant)
+    settings = Settings()
+    if url is not None:
+        try:
+            resolve(url, settings.webhook.webhook_allowed_targets)
+        except (MalformedTarget, TargetRefused) as exc:
+            raise typer.BadParameter(str(exc)) from None
+    with _sessions() as sessions, sessions.begin() as session:
+        changed = configure(session, name, url, clear_url, rotate_secret)
+    if changed.new_secret is not None:
+        typer.echo(changed.new_secret)
+        typer.echo(f"tenant {name}: the signing secret above is shown only now", err=True)
+    typer.echo(f"tenant {name}: webhook URL {changed.url or '(none)'}", err=True)

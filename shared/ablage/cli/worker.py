@@ -30,6 +30,7 @@ def worker(
     from ablage.jobs.sweeper import Sweeper
     from ablage.jobs.worker_health import WorkerHealth
     from ablage.runtime import build_backends
+    from ablage.webhooks.dispatcher import WebhookDispatcher
 
     settings = Settings()
     if not settings.queue.uses_redis:
@@ -48,6 +49,8 @@ def worker(
     backends.queue.start_workers(processor, [queue.value], threads or settings.ocr.workers, processor.warm_up)
     sweeper = Sweeper(settings.queue, backends.sessions, backends.queue, backends.lifecycle)
     sweeper.start()
+    webhooks = WebhookDispatcher(settings.webhook, backends.sessions)
+    webhooks.start()
     health = WorkerHealth(processor.liveness)
     where = ""
     if settings.queue.worker_health_port:
@@ -58,6 +61,7 @@ def worker(
     stop.wait()
     health.stop()
     sweeper.stop()
+    webhooks.stop()
     backends.close()
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -52,6 +53,10 @@ class Tenant(Base):
     max_queued_jobs: Mapped[int | None] = mapped_column(Integer)
     max_running_jobs: Mapped[int | None] = mapped_column(Integer)
     monthly_pages: Mapped[int | None] = mapped_column(Integer)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), doc="where job events go without a callback_url")
+    webhook_secret: Mapped[str | None] = mapped_column(
+        String(128), doc="whsec_<base64>; kept as it is, because signing needs it"
+    )
 
 
 class ApiKey(Base):
@@ -134,9 +139,57 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    callback_url: Mapped[str | None] = mapped_column(String(2048), doc="where this job's final event is sent")
 
     document: Mapped[Document] = relationship(back_populates="jobs", lazy="joined")
 
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class WebhookDelivery(Base):
+    """The outbox: one event to one URL, written in the transaction that ends the job. ``job_id`` is no foreign
+    key: a deleted job's event is still delivered. ``payload`` is the body as sent, byte for byte, on every
+    attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_job", "tenant_id", "job_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="the webhook-id, msg_<random>")
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str] = mapped_column(String(36))
+    url: Mapped[str] = mapped_column(String(2048))
+    event: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        Enum(DeliveryStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=DeliveryStatus.pending,
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(512))
+
+
+class WebhookAttempt(Base):
+    """One try of a delivery, for ``GET .../deliveries``."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(512))
+    duration_ms: Mapped[int] = mapped_column(Integer)

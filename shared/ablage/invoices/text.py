@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ablage.invoices.fields import Invoice, Party
+from ablage.invoices.fields import Invoice, LineItem, Party
 
 
 def _money(value: Decimal | None, currency: str | None) -> str:
@@ -21,9 +21,14 @@ def _party_lines(party: Party) -> list[str]:
     return lines
 
 
-def _totals(invoice: Invoice) -> list[tuple[str, Decimal | None]]:
-    totals = invoice.totals
-    return [("Netto", totals.net), ("USt", totals.tax), ("Brutto", totals.gross), ("Zahlbetrag", totals.payable)]
+def _quantity(item: LineItem) -> str:
+    return f"{item.quantity} {item.unit or ''}".strip() if item.quantity is not None else ""
+
+
+def _totals(invoice: Invoice) -> list[tuple[str, str]]:
+    totals, currency = invoice.totals, invoice.currency
+    named = (("Netto", totals.net), ("USt", totals.tax), ("Brutto", totals.gross), ("Zahlbetrag", totals.payable))
+    return [(label, _money(value, currency)) for label, value in named if value is not None]
 
 
 def invoice_text(invoice: Invoice) -> str:
@@ -37,22 +42,12 @@ def invoice_text(invoice: Invoice) -> str:
         lines.append(f"Fällig am {invoice.due_date.isoformat()}")
     lines.append("")
     for item in invoice.line_items:
-        quantity = f"{item.quantity} {item.unit or ''}".strip() if item.quantity is not None else ""
-        lines.append(
-            "  ".join(part for part in (item.id, item.name, quantity, _money(item.net_amount, currency)) if part)
-        )
+        cells = (item.id, item.name, _quantity(item), _money(item.net_amount, currency))
+        lines.append("  ".join(cell for cell in cells if cell))
     lines.append("")
     for tax in invoice.tax_breakdown:
         lines.append(f"USt {tax.rate} % auf {_money(tax.basis, currency)}: {_money(tax.amount, currency)}")
-    totals = invoice.totals
-    for label, value in (
-        ("Netto", totals.net),
-        ("USt", totals.tax),
-        ("Brutto", totals.gross),
-        ("Zahlbetrag", totals.payable),
-    ):
-        if value is not None:
-            lines.append(f"{label}: {_money(value, currency)}")
+    lines += [f"{label}: {amount}" for label, amount in _totals(invoice)]
     if invoice.ibans:
         lines.append(f"IBAN: {', '.join(invoice.ibans)}")
     if invoice.payment_terms:
@@ -75,17 +70,8 @@ def invoice_markdown(invoice: Invoice) -> str:
     if invoice.line_items:
         parts += ["| Pos. | Bezeichnung | Menge | Netto |", "|---|---|---|---|"]
         for item in invoice.line_items:
-            quantity = f"{item.quantity} {item.unit or ''}".strip() if item.quantity is not None else ""
-            cells = (item.id or "", item.name or "", quantity, _money(item.net_amount, currency))
+            cells = (item.id or "", item.name or "", _quantity(item), _money(item.net_amount, currency))
             parts.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
         parts.append("")
-    totals = invoice.totals
-    for label, value in (
-        ("Netto", totals.net),
-        ("USt", totals.tax),
-        ("Brutto", totals.gross),
-        ("Zahlbetrag", totals.payable),
-    ):
-        if value is not None:
-            parts.append(f"- {label}: {_money(value, currency)}")
+    parts += [f"- {label}: {amount}" for label, amount in _totals(invoice)]
     return "\n".join(parts).strip() + "\n"

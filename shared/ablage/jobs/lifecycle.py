@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, and_, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from ablage.db.models import Job, JobStatus, Tenant, utcnow
 from ablage.errors import JobCancelled, JobFinished, JobNotFound
 from ablage.jobs.cancellation import CancelSignals
 from ablage.settings import QueueSettings
+from ablage.webhooks.outbox import record_final_event
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class JobLifecycle:
             job.status = JobStatus.queued
         session.add(job)
         session.flush()
+        if job.finished:
+            record_final_event(session, job)
 
     def mark_sent(self, job_ids: Sequence[str], session: Session | None = None) -> None:
         """The queue accepted these jobs (the sweeper resends a queued job that the queue never heard of)."""
@@ -163,6 +166,10 @@ class JobLifecycle:
             job.error = problem
             job.finished_at = finished
             job.heartbeat_at = None
+            # The event joins the transaction that ends the job: both are kept, or neither.
+            own = object_session(job)
+            assert own is not None
+            record_final_event(own, job)
 
         self._update(job_id, holder, finish)
 
@@ -206,6 +213,7 @@ class JobLifecycle:
             job.finished_at = utcnow()
             job.heartbeat_at = None
             job.error = JobCancelled(f"{reason} after {job.pages_done} of {len(job.pages)} pages").problem()
+            record_final_event(session, job)
             session.flush()
             session.expunge(job)
         if was_running:

@@ -45,6 +45,7 @@ from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area
 from ablage.tenancy.quotas import charge_pages, check_queued, lock_tenant, tenant_admission
+from ablage.webhooks.submission import check_callback
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class SubmitForm:
     engine: str | None = None
     pages: str | None = None
     force_ocr: bool = False
+    callback_url: str | None = None
 
 
 @dataclass
@@ -180,6 +182,8 @@ class JobService:
         kind = DocumentKind(found)
         pages = select_pages(requested_pages, page_count)
         engine = self._engine(route, form.engine, languages, kind)
+        if form.callback_url is not None:
+            check_callback(self._sessions, self._settings.webhook, tenant, form.callback_url)
         options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
         if idempotency_key is not None:
             replay = self._replay(tenant, idempotency_key, upload.sha256, options.key())
@@ -209,6 +213,7 @@ class JobService:
             force_ocr=form.force_ocr,
             options_key=options.key(),
             idempotency_key=idempotency_key,
+            callback_url=form.callback_url,
             attempts=0,
             pages_done=0,
             created_at=utcnow(),
