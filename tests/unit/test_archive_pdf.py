@@ -67,7 +67,7 @@ def archive(tmp_path: Path, image: Image.Image, page: Page, *, original: bool = 
 
 
 def fonts(resources: pikepdf.Dictionary, seen: set[tuple[int, int]] | None = None) -> Iterator[pikepdf.Dictionary]:
-    """Every font a page's resources use, form XObjects and Type3 glyph resources included."""
+    """Every font a page's resources use, those of its form XObjects included."""
     seen = set() if seen is None else seen
     yield from resources.get("/Font", pikepdf.Dictionary()).values()
     for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
@@ -128,13 +128,15 @@ def test_archive_copy_is_pdfa_2b_structurally(tmp_path: Path) -> None:
     assert report.passed, report.findings
 
 
-def test_forbidden_actions_of_a_copied_page_are_dropped(tmp_path: Path) -> None:
+def test_a_copied_page_loses_forbidden_actions_and_hidden_annotations(tmp_path: Path) -> None:
     source = tmp_path / "actions.pdf"
     with pikepdf.open(ORIGINAL) as pdf:
         script = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Action, S=pikepdf.Name.JavaScript, JS="1"))
         pdf.pages[0].obj.AA = pikepdf.Dictionary(O=script)
         launch = pikepdf.Dictionary(S=pikepdf.Name.Launch, F="calc.exe")
-        link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10], A=launch)
+        link = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10], A=launch, F=2
+        )
         pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(link)]))
         pdf.save(source)
     target = tmp_path / "archive.pdf"
@@ -143,6 +145,10 @@ def test_forbidden_actions_of_a_copied_page_are_dropped(tmp_path: Path) -> None:
     with pikepdf.open(target) as pdf:
         assert actions(pdf) == set()
         assert "/AA" not in pdf.pages[0].obj and len(pdf.pages[0].Annots) == 1
+        # Hidden (2) cleared, Print (4) set, as PDF/A asks of annotations.
+        assert pdf.pages[0].Annots[0].F == 4
+    report = pikepdf.pdfa.validate_written(target, "2b")
+    assert report.passed, report.findings
 
 
 def test_an_encrypted_original_gives_an_unencrypted_archive(tmp_path: Path) -> None:
@@ -296,3 +302,12 @@ def test_poppler_draws_the_g4_image_black_on_white(tmp_path: Path) -> None:
         # Poppler smooths the edges a little; inverted (BlackIs1 wrong), the mean difference would be ~230.
         assert back.size == bilevel.size
         assert ImageStat.Stat(ImageChops.difference(back.convert("L"), bilevel.convert("L"))).mean[0] < 2
+
+
+def test_every_script_of_the_basic_plane_is_searchable(tmp_path: Path) -> None:
+    """What the standard Helvetica of the old writer turned into '?' comes back as it was recognised."""
+    image, page = rendered_page(["Kanji 漢字 und Straße", "Ελληνικά кириллица ﬁnal"])
+    target = archive(tmp_path, image, page)
+
+    text = poppler("pdftotext", "-enc", "UTF-8", str(target), "-")
+    assert text.split() == ["Kanji", "漢字", "und", "Straße", "Ελληνικά", "кириллица", "ﬁnal"]

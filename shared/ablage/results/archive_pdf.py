@@ -29,6 +29,10 @@ _CONTROL_CATEGORIES = frozenset({"Cc", "Cf"})
 # Actions that PDF/A forbids; a copied page's own actions of these types are dropped with their trigger.
 _FORBIDDEN_ACTIONS = frozenset({"/Launch", "/Sound", "/Movie", "/ResetForm", "/ImportData", "/JavaScript", "/Hide"})
 _SRGB = "sRGB IEC61966-2.1"
+# Annotation flags (PDF 32000 12.5.3): Print must be set, Invisible (1), Hidden (2), NoView (32) and
+# ToggleNoView (256) clear.
+_PRINT = 4
+_HIDING = 1 | 2 | 32 | 256
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,9 @@ def write_page(image: Image.Image, page: Page, target: Path) -> None:
         pdf.save(target, compress_streams=True)
 
 
-def _drop_forbidden_actions(page: pikepdf.Page) -> None:
-    """PDF/A forbids JavaScript, launching programs and the like: a copied page loses those triggers."""
+def _conform_copied_page(page: pikepdf.Page) -> None:
+    """What PDF/A forbids on a copied page goes: triggers of JavaScript, launching programs and the like; and its
+    annotations are made printable and visible, as PDF/A asks of every annotation but pop-ups."""
     obj = page.obj
     if "/AA" in obj:
         del obj.AA
@@ -147,6 +152,9 @@ def _drop_forbidden_actions(page: pikepdf.Page) -> None:
         action = annot.get("/A")
         if isinstance(action, pikepdf.Dictionary) and str(action.get("/S", "")) in _FORBIDDEN_ACTIONS:
             del annot.A
+        if annot.get("/Subtype") != "/Popup":
+            flags = int(annot.get("/F", 0))
+            annot.F = (flags | _PRINT) & ~_HIDING
 
 
 def _srgb_profile() -> bytes:
@@ -227,7 +235,7 @@ def write_archive(
                 if not 1 <= number <= len(source.pages):
                     raise ValueError(f"{path.name} has no page {number}")
                 pdf.pages.append(source.pages[number - 1])
-                _drop_forbidden_actions(pdf.pages[-1])
+                _conform_copied_page(pdf.pages[-1])
             when = datetime.now(UTC).replace(microsecond=0)
             pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
             if attachments:
