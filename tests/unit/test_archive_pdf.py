@@ -286,6 +286,25 @@ def test_bilevel_pages_are_smaller_than_their_grey_jpeg() -> None:
     assert len(encode(text).data) * 5 < len(buffer.getvalue())
 
 
+def test_pages_share_one_text_font(tmp_path: Path) -> None:
+    image, page = rendered_page(GERMAN)
+    parts = []
+    for n in range(3):
+        parts.append((tmp_path / f"page-{n}.pdf", 1))
+        write_page(image, page, parts[-1][0])
+    target = tmp_path / "archive.pdf"
+    write_archive([*parts, (ORIGINAL, 1)], target)
+
+    with pikepdf.open(target) as pdf:
+        used = {font.objgen for pdf_page in pdf.pages[:3] for font in fonts(pdf_page.Resources)}
+        assert len(used) == 1
+        font_programs = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and "/Length1" in obj]
+        # One copy of the glyphless font and the original's three Calibri programs.
+        assert len(font_programs) == 4
+    words = " ".join(GERMAN * 3).split()
+    assert poppler("pdftotext", "-enc", "UTF-8", str(target), "-").split()[: len(words)] == words
+
+
 def test_cids_are_utf16_code_units_one_per_character() -> None:
     assert cids("Aß€") == b"\x00A\x00\xdf\x20\xac"
     # Beyond the Basic Multilingual Plane a character would take two CIDs (two advances): U+FFFD instead.

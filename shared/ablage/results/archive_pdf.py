@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, ImageCms
 
-from ablage.results.glyphless_font import ADVANCE, ASCENT, DESCENT, cids, glyphless_font
+from ablage.results.glyphless_font import ADVANCE, ASCENT, DESCENT, FONT_NAME, cids, glyphless_font
 from ablage.results.model import Line, Page, Word
 from ablage.results.page_image import encode_page_image
 
@@ -157,6 +157,21 @@ def _conform_copied_page(page: pikepdf.Page) -> None:
             annot.F = (flags | _PRINT) & ~_HIDING
 
 
+def _share_text_font(page: pikepdf.Page, shared: pikepdf.Object | None) -> pikepdf.Object | None:
+    """Each OCR'd page's own PDF carries the text font; in the archive all pages use the first copy (about
+    1 kB a page saved, 16.8 against 8.1 kB for ten blank pages: the copies no page uses are not written)."""
+    fonts = page.obj.get("/Resources", pikepdf.Dictionary()).get("/Font")
+    if not isinstance(fonts, pikepdf.Dictionary):
+        return shared
+    font = fonts.get(str(_FONT))
+    if not isinstance(font, pikepdf.Dictionary) or font.get("/BaseFont") != FONT_NAME:
+        return shared
+    if shared is None:
+        return font
+    fonts[str(_FONT)] = shared
+    return shared
+
+
 def _srgb_profile() -> bytes:
     return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
 
@@ -226,6 +241,7 @@ def write_archive(
     """The archive copy from pages of existing PDFs (`parts`: path and 1-based page number), in order: the
     one-page PDFs of OCR'd pages and, for pages read from their text layer, the original's pages unchanged."""
     sources: dict[Path, pikepdf.Pdf] = {}
+    text_font: pikepdf.Object | None = None
     try:
         with pikepdf.new() as pdf:
             for path, number in parts:
@@ -236,6 +252,7 @@ def write_archive(
                     raise ValueError(f"{path.name} has no page {number}")
                 pdf.pages.append(source.pages[number - 1])
                 _conform_copied_page(pdf.pages[-1])
+                text_font = _share_text_font(pdf.pages[-1], text_font)
             when = datetime.now(UTC).replace(microsecond=0)
             pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
             if attachments:

@@ -19,6 +19,9 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 UNITS_PER_EM = 1000
 ADVANCE = 500
 """Every glyph's advance, in 1/1000 of the font size: the writer stretches it onto the word's box (Tz)."""
+FONT_NAME = "/AblageGlyphLess"
+"""A name of its own: other OCR tools embed fonts called GlyphLessFont with other metrics, and the archive
+writer shares this one between its pages by name."""
 ASCENT = 800
 DESCENT = -200
 _MAX_CID = 0xFFFF
@@ -54,7 +57,7 @@ def glyphless_truetype() -> bytes:
     builder.setupGlyf(dict.fromkeys(names, empty))
     builder.setupHorizontalMetrics(dict.fromkeys(names, (ADVANCE, 0)))
     builder.setupHorizontalHeader(ascent=ASCENT, descent=DESCENT)
-    builder.setupNameTable({"familyName": "GlyphLessFont", "styleName": "Regular"})
+    builder.setupNameTable({"familyName": FONT_NAME[1:], "styleName": "Regular"})
     builder.setupOS2(sTypoAscender=ASCENT, sTypoDescender=DESCENT, usWinAscent=ASCENT, usWinDescent=-DESCENT)
     builder.setupPost()
     out = io.BytesIO()
@@ -77,7 +80,7 @@ def glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     to_unicode.Filter = pikepdf.Name.FlateDecode
     descriptor = pikepdf.Dictionary(
         Type=pikepdf.Name.FontDescriptor,
-        FontName=pikepdf.Name.GlyphLessFont,
+        FontName=pikepdf.Name(FONT_NAME),
         # 4: symbolic (its glyphs are not the standard Latin set), as PDF/A expects of a font used this way.
         Flags=4,
         FontBBox=[0, DESCENT, ADVANCE, ASCENT],
@@ -91,7 +94,7 @@ def glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     descendant = pikepdf.Dictionary(
         Type=pikepdf.Name.Font,
         Subtype=pikepdf.Name.CIDFontType2,
-        BaseFont=pikepdf.Name.GlyphLessFont,
+        BaseFont=pikepdf.Name(FONT_NAME),
         CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
         FontDescriptor=pdf.make_indirect(descriptor),
         DW=ADVANCE,
@@ -100,7 +103,7 @@ def glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     font = pikepdf.Dictionary(
         Type=pikepdf.Name.Font,
         Subtype=pikepdf.Name.Type0,
-        BaseFont=pikepdf.Name.GlyphLessFont,
+        BaseFont=pikepdf.Name(FONT_NAME),
         Encoding=pikepdf.Name("/Identity-H"),
         DescendantFonts=[pdf.make_indirect(descendant)],
         ToUnicode=to_unicode,
