@@ -1,4 +1,4 @@
-.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready bench-pages bench-capacity accuracy clean lint-deploy
+.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready bench-pages bench-capacity bench-archive accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -40,6 +40,10 @@ bench-pages:  ## searchable-PDF pages/min and word F1 vs raw tesseract and OCRmy
 bench-capacity:  ## pages/s per core of each CPU engine; nodes of the Terraform instance types for 1M pages a day
 	scripts/bootstrap dev,cpu,gpu
 	.venv/bin/python -m bench.capacity
+
+bench-archive:  ## archive copy (PDF/A) size and time vs OCRmyPDF's default PDF/A output on a colour, grey, bilevel scan
+	scripts/bootstrap dev,cpu,gpu
+	.venv/bin/python -m bench.archive_size
 
 accuracy:  ## engine accuracy on the documents with ground truth
 	scripts/bootstrap dev,cpu,gpu

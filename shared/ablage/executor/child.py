@@ -27,9 +27,9 @@ from ablage.executor.page import PageOutcome, PageWork, read_page
 from ablage.invoices.embedded import embedded_invoice
 from ablage.invoices.fields import Invoice
 from ablage.invoices.xml import read_invoice_xml
+from ablage.results.archive_pdf import write_archive
 from ablage.results.model import Page
 from ablage.results.page_preview import render_preview
-from ablage.results.searchable_pdf import SearchablePdfWriter
 from ablage.results.thumbnail import render_thumbnail
 from ablage.settings import Settings
 
@@ -201,14 +201,9 @@ def xml_invoice(path: str) -> Invoice:
 
 
 def assemble(parts: list[tuple[str, int]], target: str) -> None:
-    """The searchable PDF from the pages' own PDFs and, for text-layer pages, the original's pages unchanged."""
-    writer = SearchablePdfWriter()
-    try:
-        for path, number in parts:
-            writer.add_original_page(Path(path), number)
-        writer.save(Path(target))
-    finally:
-        writer.close()
+    """The searchable PDF, the job's archive copy (PDF/A-2b), from the pages' own PDFs and, for text-layer pages,
+    the original's pages unchanged."""
+    write_archive([(Path(path), number) for path, number in parts], Path(target))
 
 
 def convert(

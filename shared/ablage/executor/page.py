@@ -14,8 +14,8 @@ from PIL import Image
 from ablage.documents.orientation import upright
 from ablage.documents.pages import DocumentSource
 from ablage.engines.base import PageEngine
+from ablage.results.archive_pdf import write_page
 from ablage.results.model import Page
-from ablage.results.searchable_pdf import SearchablePdfWriter
 from ablage.results.thumbnail import render_thumbnail
 
 
@@ -84,12 +84,7 @@ def reads_upright(page: Page) -> bool:
 def write_layer(image: Image.Image, page: Page, layer_dir: str) -> str:
     """The page's searchable-PDF page as a file of its own; the job's PDF is assembled from these."""
     target = str(Path(layer_dir) / f"page-{page.number:05d}.pdf")
-    writer = SearchablePdfWriter()
-    try:
-        writer.add_image_page(image, page)
-        writer.save(Path(target))
-    finally:
-        writer.close()
+    write_page(image, page, Path(target))
     return target
 
 

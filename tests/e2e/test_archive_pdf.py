@@ -1,0 +1,82 @@
+"""The job's searchable PDF is its archive copy: PDF/A-2b, checked structurally with pikepdf (veraPDF cannot be
+installed here), scanned pages as image and invisible text, born-digital pages with their own content."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pikepdf
+import pikepdf.pdfa
+import pytest
+
+from tests.backends import unavailable
+from tests.conftest import DOCUMENTS, ROBUSTNESS
+from tests.images import image_pdf, load
+from tests.jobs import run_job
+
+INVOICE = DOCUMENTS / "de_invoice_ferd_einfach.png"
+BORN_DIGITAL = ROBUSTNESS / "zugferd_EN16931_Elektron.pdf"
+
+pytestmark = pytest.mark.anyio
+
+
+def assert_pdfa_2b(path: Path) -> None:
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
+        assert not pdf.is_encrypted
+        assert pdf.Root.OutputIntents[0].DestOutputProfile.N == 3
+    report = pikepdf.pdfa.validate_written(path, "2b")
+    assert report.passed, report.findings
+
+
+def pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        unavailable("pdftotext is not installed (Debian's poppler-utils)")
+    command = ["pdftotext", "-enc", "UTF-8", str(path), "-"]
+    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+async def fetch_pdf(client: httpx.AsyncClient, job: dict[str, object], target: Path) -> Path:
+    links = job["links"]
+    assert isinstance(links, dict)
+    response = await client.get(links["result"], params={"format": "pdf"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    target.write_bytes(response.content)
+    return target
+
+
+async def test_a_scanned_invoice_becomes_a_searchable_pdfa(ocr_client: httpx.AsyncClient, tmp_path: Path) -> None:
+    job = await run_job(ocr_client, image_pdf([load(INVOICE)]), filename="scan.pdf", engine="tesseract")
+    assert job["status"] == "succeeded", job
+    target = await fetch_pdf(ocr_client, job, tmp_path / "archive.pdf")
+
+    assert_pdfa_2b(target)
+    with pikepdf.open(target) as pdf:
+        (page,) = pdf.pages
+        (font,) = page.Resources.Font.values()
+        assert font.Subtype == "/Type0" and "/ToUnicode" in font
+        assert "/FontFile2" in font.DescendantFonts[0].FontDescriptor
+        (picture,) = page.Resources.XObject.values()
+        # Black text on white: G4, a few tens of kB for an A4 page at 300 dpi.
+        assert picture.Filter == "/CCITTFaxDecode"
+    text = pdf_text(target)
+    for word in ("Verkäufer", "Käufer", "München", "Geschäftsführer", "Kundenstraße"):
+        assert word in text, word
+
+
+async def test_a_born_digital_pdf_keeps_its_pages(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    job = await run_job(client, BORN_DIGITAL, filename="invoice.pdf")
+    assert job["status"] == "succeeded", job
+    target = await fetch_pdf(client, job, tmp_path / "archive.pdf")
+
+    assert_pdfa_2b(target)
+    with pikepdf.open(target) as pdf, pikepdf.open(BORN_DIGITAL) as original:
+        assert len(pdf.pages) == len(original.pages)
+        # The page's own vector content and fonts, not an image of it.
+        page, source = pdf.pages[0], original.pages[0]
+        assert page.Contents.read_bytes() == source.Contents.read_bytes()
+        assert sorted(page.Resources.Font.keys()) == sorted(source.Resources.Font.keys())
