@@ -109,7 +109,11 @@ class FakeEngine:
 
 
 # One folder per test process, chosen before any page process starts: they inherit it through the environment.
-_GATE_DIR = Path(os.environ.setdefault("ABLAGE_TEST_GATE_DIR", tempfile.mkdtemp(prefix="ablage-gate-")))
+# pytest-xdist's workers inherit the controller's variable too, so each takes a subfolder of its own, named by
+# PYTEST_XDIST_WORKER, which the page processes of that worker inherit in turn.
+_GATE_DIR = Path(os.environ.setdefault("ABLAGE_TEST_GATE_DIR", tempfile.mkdtemp(prefix="ablage-gate-"))) / (
+    os.environ.get("PYTEST_XDIST_WORKER") or "main"
+)
 
 
 class _FileFlag:
