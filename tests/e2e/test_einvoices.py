@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pikepdf
+import pikepdf.pdfa
 import pytest
 from ablage.invoices.embedded import embedded_invoice
 from ablage.storage.base import Area, Storage
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.anyio
 EINVOICES = Path(__file__).parents[1] / "data" / "einvoices"
 
 
-async def test_the_embedded_invoice_is_in_the_result(client: httpx.AsyncClient) -> None:
+async def test_the_embedded_invoice_is_in_the_result(client: httpx.AsyncClient, tmp_path: Path) -> None:
     source = EINVOICES / "EN16931_Rabatte.pdf"
     job = await run_job(client, source, filename="rechnung.pdf")
     assert job["status"] == "succeeded", job
@@ -35,6 +36,19 @@ async def test_the_embedded_invoice_is_in_the_result(client: httpx.AsyncClient) 
     assert (invoice["number"], invoice["syntax"], invoice["source"], invoice["valid"]) == ("471102", "CII", "xml", True)
     assert Decimal(invoice["totals"]["payable"]) == Decimal("165.07")
     assert [line["rate"] for line in invoice["tax_breakdown"]] == ["7.00", "19.00"]
+
+    # The archive copy keeps the XML that makes it an e-invoice: PDF/A-3b with the XML as associated file.
+    archive = (await client.get(job["links"]["result"], params={"format": "pdf"})).content
+    with pikepdf.open(io.BytesIO(archive)) as pdf:
+        meta = pdf.open_metadata()
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "B")
+        (spec,) = pdf.Root.AF
+        assert spec.AFRelationship == "/Alternative" and str(spec.F) == expected.filename
+        assert pdf.attachments[expected.filename].get_file().read_bytes() == expected.xml
+    target = tmp_path / "archive.pdf"
+    target.write_bytes(archive)
+    report = pikepdf.pdfa.validate_written(target, "3b")
+    assert report.passed, report.findings
 
 
 async def test_a_scan_has_no_invoice(client: httpx.AsyncClient) -> None:

@@ -27,7 +27,7 @@ from ablage.executor.page import PageOutcome, PageWork, read_page
 from ablage.invoices.embedded import embedded_invoice
 from ablage.invoices.fields import Invoice
 from ablage.invoices.xml import read_invoice_xml
-from ablage.results.archive_pdf import write_archive
+from ablage.results.archive_pdf import Attachment, write_archive
 from ablage.results.model import Page
 from ablage.results.page_preview import render_preview
 from ablage.results.thumbnail import render_thumbnail
@@ -200,10 +200,15 @@ def xml_invoice(path: str) -> Invoice:
     return read_invoice_xml(Path(path).read_bytes())
 
 
-def assemble(parts: list[tuple[str, int]], target: str) -> None:
-    """The searchable PDF, the job's archive copy (PDF/A-2b), from the pages' own PDFs and, for text-layer pages,
-    the original's pages unchanged."""
-    write_archive([(Path(path), number) for path, number in parts], Path(target))
+def assemble(parts: list[tuple[str, int]], target: str, original: str | None = None) -> None:
+    """The searchable PDF, the job's archive copy, from the pages' own PDFs and, for text-layer pages, the
+    original's pages unchanged: PDF/A-2b, or PDF/A-3b carrying the e-invoice XML of an ``original`` PDF that has
+    one (ZUGFeRD, Factur-X), so the archive copy keeps what makes it an e-invoice."""
+    attachments = []
+    found = embedded_invoice(Path(original)) if original is not None else None
+    if found is not None:
+        attachments.append(Attachment(found.filename, found.xml, "text/xml", "the e-invoice (EN 16931) as XML"))
+    write_archive([(Path(path), number) for path, number in parts], Path(target), attachments=attachments)
 
 
 def convert(

@@ -149,6 +149,7 @@ def read_document(
             child.assemble,
             parts,
             str(request.searchable_pdf),
+            str(request.path) if request.kind is DocumentKind.pdf else None,
             what="the searchable PDF",
             timeout=max(0.001, deadline - time.monotonic()),
             cancelled=cancelled,

@@ -303,6 +303,7 @@ class JobProcessor:
                     child.assemble,
                     [(str(path), number) for number in job.pages],
                     str(target),
+                    str(path),
                     what="the searchable PDF",
                     timeout=max(0.001, deadline - time.monotonic()),
                     cancelled=cancelled,
