@@ -85,3 +85,16 @@ class Invoice(BaseModel):
     tax_breakdown: list[TaxLine] = Field(default_factory=list)
     ibans: list[str] = Field(default_factory=list, description="payment accounts, BT-84")
     line_items: list[LineItem] = Field(default_factory=list)
+
+
+class KeyField(BaseModel):
+    """One key field as found on the page (source ``ocr``) or in the XML (``xml``)."""
+
+    name: str = Field(description="number, issue_date, due_date, total, iban or vat_id")
+    value: str = Field(description="normalised: ISO dates, amounts with a decimal point, IBAN and VAT id unspaced")
+    printed: str | None = Field(None, description="as it stands on the page")
+    source: FieldSource
+    page: int | None = Field(None, description="the page it was found on")
+    boxes: list[tuple[int, int, int, int]] = Field(default_factory=list, description="its words' boxes (pixels)")
+    confidence: float = Field(ge=0, le=1)
+    matches_xml: bool | None = Field(None, description="for a field found on the page: whether the XML says the same")

@@ -20,6 +20,7 @@ from ablage.executor.page import PageWork, read_page, write_layer
 from ablage.executor.pool import PageExecutor
 from ablage.invoices.fields import Invoice
 from ablage.metrics import PAGES
+from ablage.results.key_fields import find_key_fields
 from ablage.results.markdown import render_markdown
 from ablage.results.model import EngineRef, OcrResult, Original, Page
 from ablage.results.text import render_text
@@ -199,6 +200,7 @@ def build_result(
         pages=pages,
         text=render_text(pages),
         markdown=render_markdown(pages),
+        key_fields=find_key_fields(pages, invoice),
         invoice=invoice,
         original=original,
     )

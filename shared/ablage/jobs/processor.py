@@ -35,6 +35,7 @@ from ablage.jobs.liveness import Liveness
 from ablage.jobs.pipeline import ReadRequest, build_result, read_document
 from ablage.jobs.queue import TransientJobError
 from ablage.metrics import FALLBACKS, JOBS, PAGES, PROCESSING_SECONDS
+from ablage.results.key_fields import find_key_fields
 from ablage.results.model import EngineRef, OcrResult, Original
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
@@ -252,6 +253,7 @@ class JobProcessor:
             pages=[],
             text=invoice_text(invoice),
             markdown=invoice_markdown(invoice),
+            key_fields=find_key_fields([], invoice),
             invoice=invoice,
         )
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from ablage.invoices.fields import Invoice
+from ablage.invoices.fields import Invoice, KeyField
 
 BBox = tuple[int, int, int, int]
 
@@ -90,6 +90,10 @@ class OcrResult(BaseModel):
     text: str = ""
     markdown: str = ""
     original: Original | None = Field(None, description="for PDFs: signatures and permissions of the upload")
+    key_fields: list[KeyField] = Field(
+        default_factory=list,
+        description="invoice number, dates, total, IBAN and VAT id as found on the pages (ocr) and in the XML (xml)",
+    )
     invoice: Invoice | None = Field(
         None, description="the e-invoice the document carries (ZUGFeRD, Factur-X, XRechnung), read from its XML"
     )
