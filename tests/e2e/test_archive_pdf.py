@@ -23,7 +23,7 @@ BORN_DIGITAL = ROBUSTNESS / "zugferd_EN16931_Elektron.pdf"
 pytestmark = pytest.mark.anyio
 
 
-def assert_pdfa_2b(path: Path, part: str = "2") -> None:
+def assert_pdfa(path: Path, part: str = "2") -> None:
     with pikepdf.open(path) as pdf:
         meta = pdf.open_metadata()
         assert meta["pdfaid:part"] == part and meta["pdfaid:conformance"] == "B"
@@ -54,7 +54,7 @@ async def test_a_scanned_invoice_becomes_a_searchable_pdfa(ocr_client: httpx.Asy
     assert job["status"] == "succeeded", job
     target = await fetch_pdf(ocr_client, job, tmp_path / "archive.pdf")
 
-    assert_pdfa_2b(target)
+    assert_pdfa(target)
     with pikepdf.open(target) as pdf:
         (page,) = pdf.pages
         (font,) = page.Resources.Font.values()
@@ -74,7 +74,7 @@ async def test_a_born_digital_pdf_keeps_its_pages(client: httpx.AsyncClient, tmp
     target = await fetch_pdf(client, job, tmp_path / "archive.pdf")
 
     # This ZUGFeRD PDF carries its e-invoice XML, which its archive copy keeps: PDF/A-3b.
-    assert_pdfa_2b(target, part="3")
+    assert_pdfa(target, part="3")
     with pikepdf.open(target) as pdf, pikepdf.open(BORN_DIGITAL) as original:
         assert len(pdf.pages) == len(original.pages)
         # The page's own vector content and fonts, not an image of it.
