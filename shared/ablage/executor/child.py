@@ -12,6 +12,7 @@ import logging
 import os
 import resource
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ablage.engines.base import Engine, document_engine, page_engine
 from ablage.engines.registry import register_engine, registrations
 from ablage.errors import EngineNotInstalled, PageTooLarge
 from ablage.executor.page import PageOutcome, PageWork, read_page
-from ablage.invoices.embedded import embedded_invoice
+from ablage.invoices.embedded import EmbeddedInvoice, embedded_invoice
 from ablage.invoices.fields import Invoice
 from ablage.invoices.xml import read_invoice_xml
 from ablage.results.archive_pdf import Attachment, write_archive
@@ -188,11 +189,10 @@ def preview(pdf_path: str, index: int, width: int) -> bytes:
     raise _out_of_memory(f"page {index + 1}")
 
 
-def pdf_extras(pdf_path: str) -> tuple[Invoice | None, PdfFacts]:
+def pdf_extras(pdf_path: str) -> tuple[EmbeddedInvoice | None, PdfFacts]:
     """The e-invoice a PDF carries, and its signatures and permissions; read in a child because the PDF's
     structure and attachments are parsed (pypdf, lxml, PDFium)."""
-    found = embedded_invoice(Path(pdf_path))
-    return (found.invoice if found is not None else None), pdf_facts(Path(pdf_path))
+    return embedded_invoice(Path(pdf_path)), pdf_facts(Path(pdf_path))
 
 
 def xml_invoice(path: str) -> Invoice:
@@ -200,14 +200,9 @@ def xml_invoice(path: str) -> Invoice:
     return read_invoice_xml(Path(path).read_bytes())
 
 
-def assemble(parts: list[tuple[str, int]], target: str, original: str | None = None) -> None:
+def assemble(parts: list[tuple[str, int]], target: str, attachments: Sequence[Attachment] = ()) -> None:
     """The searchable PDF, the job's archive copy, from the pages' own PDFs and, for text-layer pages, the
-    original's pages unchanged: PDF/A-2b, or PDF/A-3b carrying the e-invoice XML of an ``original`` PDF that has
-    one (ZUGFeRD, Factur-X), so the archive copy keeps what makes it an e-invoice."""
-    attachments = []
-    found = embedded_invoice(Path(original)) if original is not None else None
-    if found is not None:
-        attachments.append(Attachment(found.filename, found.xml, "text/xml", "the e-invoice (EN 16931) as XML"))
+    original's pages unchanged: PDF/A-2b, or PDF/A-3b with ``attachments`` (the e-invoice XML)."""
     write_archive([(Path(path), number) for path, number in parts], Path(target), attachments=attachments)
 
 

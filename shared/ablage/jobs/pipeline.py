@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ablage.documents.pages import DocumentSource
+from ablage.documents.pdf_facts import original_of
 from ablage.documents.sniff import DocumentKind, sniff
 from ablage.documents.source import open_document
 from ablage.engines.base import Engine, EngineHost, PageEngine
@@ -18,8 +19,10 @@ from ablage.errors import ProcessingTimeout
 from ablage.executor import child
 from ablage.executor.page import PageWork, read_page, write_layer
 from ablage.executor.pool import PageExecutor
+from ablage.invoices.embedded import EmbeddedInvoice
 from ablage.invoices.fields import Invoice
 from ablage.metrics import PAGES
+from ablage.results.archive_pdf import Attachment
 from ablage.results.key_fields import find_key_fields
 from ablage.results.markdown import render_markdown
 from ablage.results.model import EngineRef, OcrResult, Original, Page
@@ -80,6 +83,31 @@ class ReadRequest:
 class ReadOutcome:
     pages: list[Page]
     thumbnail: bytes | None
+    invoice: Invoice | None = None
+    """The e-invoice of a PDF whose searchable PDF was asked for (read once, for the result and the archive)."""
+    original: Original | None = None
+
+
+def pdf_extras(
+    executor: PageExecutor, path: Path, deadline: float, cancelled: threading.Event | None
+) -> tuple[EmbeddedInvoice | None, Original]:
+    """A PDF's e-invoice and what its archive copy cannot keep (signatures, permissions), read in a page
+    process."""
+    found, facts = executor.call(
+        child.pdf_extras,
+        str(path),
+        what="the PDF's attachments and signatures",
+        timeout=max(0.001, deadline - time.monotonic()),
+        cancelled=cancelled,
+    )
+    return found, original_of(facts)
+
+
+def invoice_attachments(found: EmbeddedInvoice | None) -> list[Attachment]:
+    """The archive copy keeps what makes the PDF an e-invoice: its XML, as PDF/A-3 associated file."""
+    if found is None:
+        return []
+    return [Attachment(found.filename, found.xml, "text/xml", "the e-invoice (EN 16931) as XML")]
 
 
 def read_document(
@@ -145,17 +173,21 @@ def read_document(
             timeout=remaining,
             cancelled=cancelled,
         )
+    found: EmbeddedInvoice | None = None
+    original: Original | None = None
     if request.searchable_pdf is not None:
+        if request.kind is DocumentKind.pdf:
+            found, original = pdf_extras(executor, request.path, deadline, cancelled)
         executor.call(
             child.assemble,
             parts,
             str(request.searchable_pdf),
-            str(request.path) if request.kind is DocumentKind.pdf else None,
+            invoice_attachments(found),
             what="the searchable PDF",
             timeout=max(0.001, deadline - time.monotonic()),
             cancelled=cancelled,
         )
-    return ReadOutcome(pages, thumbnail)
+    return ReadOutcome(pages, thumbnail, found.invoice if found is not None else None, original)
 
 
 def ocr_file(

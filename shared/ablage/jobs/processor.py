@@ -20,7 +20,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ablage.db.models import Job, JobStatus
 from ablage.documents.orientation import warm_up as warm_orientation
-from ablage.documents.pdf_facts import original_of
 from ablage.documents.sniff import DocumentKind
 from ablage.engines.base import EngineHost, EngineInput, document_engine, page_engine
 from ablage.errors import AblageError, EngineFallback
@@ -32,11 +31,11 @@ from ablage.invoices.xml import XML_READER_VERSION
 from ablage.jobs.backends import Backends
 from ablage.jobs.lifecycle import JobDeleted, JobLost, TenantAtCapacity
 from ablage.jobs.liveness import Liveness
-from ablage.jobs.pipeline import ReadRequest, build_result, read_document
+from ablage.jobs.pipeline import ReadRequest, build_result, invoice_attachments, pdf_extras, read_document
 from ablage.jobs.queue import TransientJobError
 from ablage.metrics import FALLBACKS, JOBS, PAGES, PROCESSING_SECONDS
 from ablage.results.key_fields import find_key_fields
-from ablage.results.model import EngineRef, OcrResult, Original
+from ablage.results.model import EngineRef, OcrResult
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area, StorageError
@@ -232,8 +231,7 @@ class JobProcessor:
             if outcome.thumbnail is not None:
                 self._storage.put_bytes(Area.thumbnails, thumbnail_key, outcome.thumbnail)
             self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
-            invoice, original = self._pdf_extras(path, kind, deadline, cancelled)
-        return build_result(job.id, engine, job.languages, outcome.pages, invoice, original)
+        return build_result(job.id, engine, job.languages, outcome.pages, outcome.invoice, outcome.original)
 
     def _read_xml_invoice(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
         """An XML e-invoice: its fields, and a text and Markdown made from them; no pages, nothing OCR'd."""
@@ -256,20 +254,6 @@ class JobProcessor:
             key_fields=find_key_fields([], invoice),
             invoice=invoice,
         )
-
-    def _pdf_extras(
-        self, path: Path, kind: DocumentKind, deadline: float, cancelled: threading.Event
-    ) -> tuple[Invoice | None, Original | None]:
-        if kind is not DocumentKind.pdf:
-            return None, None
-        invoice, facts = self._pages.call(
-            child.pdf_extras,
-            str(path),
-            what="the PDF's attachments and signatures",
-            timeout=max(0.001, deadline - time.monotonic()),
-            cancelled=cancelled,
-        )
-        return invoice, original_of(facts)
 
     def _convert(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
         """A document engine reads the whole file, in a page process. PDFs keep their own pages as the
@@ -299,21 +283,23 @@ class JobProcessor:
                 )
                 if thumbnail is not None:
                     self._storage.put_bytes(Area.thumbnails, key, thumbnail)
+            found, original = None, None
             if kind is DocumentKind.pdf:
+                found, original = pdf_extras(self._pages, path, deadline, cancelled)
                 target = Path(scratch) / ARTIFACTS[ResultFormat.pdf].filename
                 self._pages.call(
                     child.assemble,
                     [(str(path), number) for number in job.pages],
                     str(target),
-                    str(path),
+                    invoice_attachments(found),
                     what="the searchable PDF",
                     timeout=max(0.001, deadline - time.monotonic()),
                     cancelled=cancelled,
                 )
                 self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
-            invoice, original = self._pdf_extras(path, kind, deadline, cancelled)
         for page in pages:
             PAGES.labels(page.engine, page.source).inc()
+        invoice = found.invoice if found is not None else None
         return build_result(job.id, engine, job.languages, pages, invoice, original)
 
     def _store_artifacts(self, result: OcrResult) -> None:
