@@ -353,15 +353,12 @@ class JobService:
         """The tenant's jobs, newest first, ``limit`` at a time; the id to pass as ``before`` for the next ones
         (None after the last). ``before`` is a job of the tenant's (404 otherwise, as for any other job)."""
         query = select(Job).where(Job.tenant_id == tenant)
+        if before is not None:
+            after = self.get(before, tenant)
+            query = query.where(
+                or_(Job.created_at < after.created_at, and_(Job.created_at == after.created_at, Job.id < after.id))
+            )
         with self._sessions() as session:
-            if before is not None:
-                after = self.get(before, tenant)
-                query = query.where(
-                    or_(
-                        Job.created_at < after.created_at,
-                        and_(Job.created_at == after.created_at, Job.id < after.id),
-                    )
-                )
             jobs = list(session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)))
         more = len(jobs) > limit
         jobs = jobs[:limit]
