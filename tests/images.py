@@ -16,9 +16,9 @@ def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
     return buffer.getvalue()
 
 
-def image_pdf(images: list[Image.Image], dpi: int = 300) -> bytes:
-    """A scanned-style PDF: each page one image, no text layer."""
-    first, *rest = [im.convert("L") for im in images]
+def image_pdf(images: list[Image.Image], dpi: int = 300, *, colour: bool = False) -> bytes:
+    """A scanned-style PDF: each page one image (grey, or RGB with ``colour``), no text layer."""
+    first, *rest = [im.convert("RGB" if colour else "L") for im in images]
     return encode(first, "PDF", save_all=True, append_images=rest, resolution=dpi)
 
 

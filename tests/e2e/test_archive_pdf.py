@@ -81,3 +81,43 @@ async def test_a_born_digital_pdf_keeps_its_pages(client: httpx.AsyncClient, tmp
         page, source = pdf.pages[0], original.pages[0]
         assert page.Contents.read_bytes() == source.Contents.read_bytes()
         assert sorted(page.Resources.Font.keys()) == sorted(source.Resources.Font.keys())
+
+
+async def test_the_archive_format_and_optimisation_are_chosen_per_job(
+    ocr_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    scan = image_pdf([load(INVOICE)])
+    default = await run_job(ocr_client, scan, filename="scan.pdf", engine="tesseract")
+    plain = await run_job(ocr_client, scan, filename="scan.pdf", engine="tesseract", pdf_output="pdf", pdf_optimize="0")
+    for job in (default, plain):
+        assert job["status"] == "succeeded", job
+    # Other archive options are other work: the second upload is not answered with the first one's result.
+    assert plain["reused_result_of"] is None
+    assert (plain["pdf_output"], plain["pdf_optimize"]) == ("pdf", 0)
+    assert (default["pdf_output"], default["pdf_optimize"]) == ("auto", 1)
+
+    result = (await ocr_client.get(plain["links"]["result"])).json()
+    assert result["archive"]["format"] == "pdf" and result["archive"]["optimize"] == 0
+    assert (await ocr_client.get(default["links"]["result"])).json()["archive"]["format"] == "pdfa-2b"
+    target = await fetch_pdf(ocr_client, plain, tmp_path / "plain.pdf")
+    with pikepdf.open(target) as pdf:
+        assert "pdfaid:part" not in pdf.open_metadata() and "/OutputIntents" not in pdf.Root
+        (picture,) = pdf.pages[0].Resources.XObject.values()
+        # Lossless: the rendered page's grey as it was, no thresholding to black and white.
+        assert picture.Filter == "/FlateDecode" and picture.ColorSpace == "/DeviceGray"
+    assert "Kundenstraße" in pdf_text(target)
+
+
+async def test_pdfa_2b_leaves_the_invoice_xml_out_and_says_so(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    job = await run_job(client, BORN_DIGITAL, filename="invoice.pdf", pdf_output="pdfa-2b")
+    assert job["status"] == "succeeded", job
+    result = (await client.get(job["links"]["result"])).json()
+    archive = result["archive"]
+    assert archive["format"] == "pdfa-2b" and archive["attachments"] == []
+    assert any("PDF/A-2b cannot carry it" in note for note in archive["notes"])
+    # The invoice itself is still read from the original's XML.
+    assert result["invoice"]["source"] == "xml"
+    target = await fetch_pdf(client, job, tmp_path / "archive.pdf")
+    assert_pdfa(target, part="2")
+    with pikepdf.open(target) as pdf:
+        assert len(pdf.attachments) == 0

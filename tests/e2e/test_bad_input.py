@@ -172,6 +172,7 @@ async def test_too_many_pages(client_for: ClientFactory) -> None:
 @embedded_only
 async def test_bad_options(client: httpx.AsyncClient) -> None:
     malformed = [{"pages": "3-1"}, {"pages": "abc"}, {"languages": "de;en"}, {"force_ocr": "maybe"}]
+    malformed += [{"pdf_output": "pdfa-1b"}, {"pdf_optimize": "3"}, {"pdf_optimize": "x"}]
     for fields in malformed:
         assert_problem(await submit(client, PHOTOTEST, filename="a.tif", **fields), 400)
     # Well-formed, but naming what this service cannot do.

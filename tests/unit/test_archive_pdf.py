@@ -13,13 +13,16 @@ import pikepdf
 import pikepdf.pdfa
 import pypdfium2 as pdfium
 import pytest
-from ablage.results.archive_pdf import Attachment, write_archive, write_page
+from ablage.documents.pdf import PdfSource
+from ablage.results.archive_pdf import Attachment, PdfOutput, write_archive, write_page
 from ablage.results.glyphless_font import cids
 from ablage.results.model import Block, Line, Page, PageSource, Word, union_bbox
-from ablage.results.page_image import encode
+from ablage.results.page_image import Optimize, encode
+from ablage.settings import Settings
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageStat
 
 from tests.backends import unavailable
+from tests.images import image_pdf
 
 ORIGINAL = Path(__file__).parents[1] / "data" / "robustness" / "zugferd_EN16931_Elektron.pdf"
 DPI = 300
@@ -181,6 +184,47 @@ def test_attachments_make_it_pdfa_3b(tmp_path: Path) -> None:
     assert report.passed, report.findings
 
 
+@pytest.mark.parametrize("output", [PdfOutput.pdfa_2b, PdfOutput.pdfa_3b, PdfOutput.pdf])
+def test_the_archive_format_is_the_one_asked_for(tmp_path: Path, output: PdfOutput) -> None:
+    image, page = rendered_page(GERMAN)
+    target = tmp_path / "archive.pdf"
+    part = tmp_path / "page.pdf"
+    write_page(image, page, part)
+    assert write_archive([(part, 1)], target, output=output) is output
+
+    with pikepdf.open(target) as pdf:
+        meta = pdf.open_metadata()
+        if output is PdfOutput.pdf:
+            assert "pdfaid:part" not in meta and "/OutputIntents" not in pdf.Root
+        else:
+            assert meta["pdfaid:part"] == output.value[5]
+            assert pdf.Root.OutputIntents[0].DestOutputProfile.N == 3
+        # The text layer is the same in every format: embedded font with its ToUnicode map.
+        assert all(font_program(font) and "/ToUnicode" in font for font in fonts(pdf.pages[0].Resources))
+    if output is not PdfOutput.pdf:
+        report = pikepdf.pdfa.validate_written(target, output.value[5:])
+        assert report.passed, report.findings
+
+
+def test_pdfa_2b_cannot_carry_an_invoice_xml(tmp_path: Path) -> None:
+    image, page = rendered_page(GERMAN)
+    attachment = Attachment("factur-x.xml", b"<x/>")
+    assert PdfOutput.auto.resolved(attachments=True) is PdfOutput.pdfa_3b
+    assert PdfOutput.auto.resolved(attachments=False) is PdfOutput.pdfa_2b
+    with pytest.raises(ValueError, match="PDF/A-2b"):
+        archive(tmp_path, image, page, output=PdfOutput.pdfa_2b, attachments=[attachment])
+
+
+@pytest.mark.parametrize("kind", ["grey text", "colour photo"])
+def test_optimisation_levels_trade_pixels_for_size(kind: str) -> None:
+    text, _ = rendered_page(GERMAN)
+    image = text if kind == "grey text" else photo(text.size, "RGB")
+    sizes = {level: len(encode(image, level).data) for level in Optimize}
+    lossless = encode(image, Optimize.lossless)
+    assert lossless.filter == "/FlateDecode"
+    assert sizes[Optimize.strong] <= sizes[Optimize.standard] < sizes[Optimize.lossless]
+
+
 def poppler(command: str, *args: str) -> str:
     if shutil.which(command) is None:
         unavailable(f"{command} is not installed (Debian's poppler-utils)")
@@ -330,3 +374,23 @@ def test_every_script_of_the_basic_plane_is_searchable(tmp_path: Path) -> None:
 
     text = poppler("pdftotext", "-enc", "UTF-8", str(target), "-")
     assert text.split() == ["Kanji", "漢字", "und", "Straße", "Ελληνικά", "кириллица", "ﬁnal"]
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_pdf_scans_are_rendered_in_their_own_colours(tmp_path: Path, mode: str) -> None:
+    """A colour scan in a PDF reaches the archive copy in colour; a grey one (even stored as RGB) as grey."""
+    text, _ = rendered_page(GERMAN)
+    picture = photo(text.size, "RGB")
+    scan = picture if mode == "RGB" else picture.convert("L").convert("RGB")
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(image_pdf([scan], dpi=DPI, colour=True))
+    source = PdfSource(path, Settings().upload)
+    try:
+        page = source.page(1, want_text_layer=True)
+    finally:
+        source.close()
+    assert page.image is not None
+    assert page.image.mode == mode
+    assert encode(page.image).colour_space == ("/DeviceRGB" if mode == "RGB" else "/DeviceGray")
+    difference = ImageStat.Stat(ImageChops.difference(page.image.convert("RGB"), scan.resize(page.image.size)))
+    assert max(difference.mean) < 4, difference.mean

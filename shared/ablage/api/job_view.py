@@ -64,6 +64,8 @@ class JobView(BaseModel):
     languages: list[str]
     pages: list[int] = Field(description="the selected 1-based page numbers")
     force_ocr: bool
+    pdf_output: str = Field(description="auto, pdfa-2b, pdfa-3b or pdf")
+    pdf_optimize: int = Field(ge=0, le=2)
     created_at: Timestamp
     started_at: Timestamp | None
     finished_at: Timestamp | None
@@ -94,6 +96,8 @@ def job_view(job: Job, prefix: str) -> JobView:
         languages=job.languages,
         pages=job.pages,
         force_ocr=job.force_ocr,
+        pdf_output=job.pdf_output,
+        pdf_optimize=job.pdf_optimize,
         created_at=_time(job.created_at),
         started_at=_time(job.started_at) if job.started_at else None,
         finished_at=_time(job.finished_at) if job.finished_at else None,

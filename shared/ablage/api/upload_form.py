@@ -10,6 +10,8 @@ from ablage.api.uploads import FALSE_SPELLINGS, TRUE_SPELLINGS
 from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import SubmitForm
+from ablage.results.archive_pdf import PdfOutput
+from ablage.results.page_image import Optimize
 from ablage.webhooks.targets import MAX_URL_LENGTH, MalformedTarget, parse
 
 MAX_FIELD_LENGTH = 4096
@@ -69,6 +71,20 @@ def request_body(route: ServiceRoute) -> dict[str, Any]:
                                 "enum": [*TRUE_SPELLINGS, *FALSE_SPELLINGS],
                                 "default": "false",
                                 "description": "OCR pages even where they have a text layer",
+                            },
+                            "pdf_output": {
+                                "type": "string",
+                                "enum": [output.value for output in PdfOutput],
+                                "default": "auto",
+                                "description": "the searchable PDF: auto is PDF/A-2b, or PDF/A-3b when the "
+                                "document carries an e-invoice XML, which it keeps; pdfa-2b leaves the XML out",
+                            },
+                            "pdf_optimize": {
+                                "type": "string",
+                                "enum": [str(int(level)) for level in Optimize],
+                                "default": "1",
+                                "description": "page images of the searchable PDF: 0 lossless, 1 JPEG / CCITT G4 "
+                                "by content, 2 smaller at some cost to the picture",
                             },
                             "callback_url": {
                                 "type": "string",

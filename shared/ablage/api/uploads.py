@@ -14,8 +14,10 @@ from streaming_form_data.validators import MaxSizeValidator, ValidationError
 
 from ablage.errors import BadRequest, DocumentTooLarge
 from ablage.jobs.service import SubmitForm, Upload
+from ablage.results.archive_pdf import PdfOutput
+from ablage.results.page_image import Optimize
 
-FORM_FIELDS = ("languages", "engine", "pages", "force_ocr", "callback_url")
+FORM_FIELDS = ("languages", "engine", "pages", "force_ocr", "callback_url", "pdf_output", "pdf_optimize")
 # Form fields are text; these spellings have been accepted since the first version, and the schema lists them.
 TRUE_SPELLINGS = ("true", "1", "yes", "on")
 FALSE_SPELLINGS = ("false", "0", "no", "off")
@@ -48,6 +50,20 @@ class _HashingFileTarget(BaseTarget):
 
     def close(self) -> None:
         self._handle.close()
+
+
+def _parse_output(raw: str | None) -> PdfOutput:
+    try:
+        return PdfOutput((raw or "auto").strip())
+    except ValueError:
+        raise BadRequest(f"pdf_output: {raw!r} is not one of {', '.join(PdfOutput)}") from None
+
+
+def _parse_optimize(raw: str | None) -> Optimize:
+    try:
+        return Optimize(int((raw or "1").strip()))
+    except ValueError:
+        raise BadRequest(f"pdf_optimize: {raw!r} is not 0, 1 or 2") from None
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -112,6 +128,8 @@ async def receive_upload(request: Request, limit: int, tmp_dir: Path) -> tuple[U
         pages=value("pages"),
         force_ocr=_parse_bool("force_ocr", value("force_ocr") or ""),
         callback_url=(value("callback_url") or "").strip() or None,
+        pdf_output=_parse_output(value("pdf_output")),
+        pdf_optimize=_parse_optimize(value("pdf_optimize")),
     )
     upload = Upload(path=path, sha256=target.hasher.hexdigest(), size=target.size, filename=target.multipart_filename)
     return upload, form

@@ -27,6 +27,8 @@ from ablage.engines.supervisor import EngineSupervisor
 from ablage.errors import AblageError
 from ablage.executor.pool import PageExecutor
 from ablage.jobs.pipeline import ReadRequest, build_result, read_document
+from ablage.results.archive_pdf import PdfOutput
+from ablage.results.page_image import Optimize
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.settings import Settings
 
@@ -88,6 +90,12 @@ def ocr(
     engine_name: Annotated[str, typer.Option("--engine", help="OCR engine")] = "tesseract",
     pages: Annotated[str | None, typer.Option(help="pages to read, e.g. 1-3,5")] = None,
     force_ocr: Annotated[bool, typer.Option(help="OCR pages even when they have a text layer")] = False,
+    pdf_output: Annotated[
+        PdfOutput, typer.Option(help="--format pdf: auto (PDF/A-2b, PDF/A-3b with an e-invoice XML) or as named")
+    ] = PdfOutput.auto,
+    pdf_optimize: Annotated[
+        int, typer.Option(min=0, max=2, help="--format pdf: page images 0 lossless, 1 by content, 2 smaller")
+    ] = 1,
 ) -> None:
     """Recognise FILES and print the result, or write one file per input into --output-dir."""
     settings = Settings()
@@ -112,7 +120,16 @@ def ocr(
                 for path in files:
                     try:
                         _recognize_file(
-                            path, executor, settings, engine, languages, output_format, output_dir, pages, force_ocr
+                            path,
+                            executor,
+                            settings,
+                            engine,
+                            languages,
+                            output_format,
+                            output_dir,
+                            pages,
+                            force_ocr,
+                            (pdf_output, Optimize(pdf_optimize)),
                         )
                     except AblageError as exc:
                         failures += 1
@@ -134,6 +151,7 @@ def _recognize_file(
     output_dir: Path | None,
     pages: str | None,
     force_ocr: bool,
+    archive: tuple[PdfOutput, Optimize],
 ) -> None:
     artifact = ARTIFACTS[output_format]
     found, page_count = executor.inspect(str(path))
@@ -153,6 +171,8 @@ def _recognize_file(
             force_ocr=force_ocr,
             detect_orientation=settings.ocr.detect_orientation,
             searchable_pdf=target.resolve() if artifact.render is None and target is not None else None,
+            pdf_output=archive[0],
+            pdf_optimize=archive[1],
         )
         recognized = read_document(
             executor,

@@ -11,6 +11,7 @@ from ablage.documents.pages import PageInput
 from ablage.documents.text_layer import text_layer_page
 from ablage.errors import EncryptedDocument, InvalidDocument
 from ablage.pdfium import PDFIUM_LOCK
+from ablage.results.page_image import normalised
 from ablage.settings import UploadSettings
 
 
@@ -55,10 +56,11 @@ class PdfSource:
                     text_page = text_layer_page(page, number, scale)
                     if text_page is not None:
                         return PageInput(number, None, dpi, text_page)
-                bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-                image = bitmap.to_pil()
-                # to_pil shares the bitmap's buffer; copy before the bitmap is freed.
-                image = image.copy()
+                # In colour, for the archive copy keeps a colour scan's colour; a page without colour comes back
+                # grey, a third of the memory for the engines and the page processes' pipes.
+                bitmap = page.render(scale=scale, may_draw_forms=True, rev_byteorder=True)
+                # to_pil shares the bitmap's buffer; normalised converts, so it copies, before the bitmap is freed.
+                image = normalised(bitmap.to_pil())
                 bitmap.close()
                 return PageInput(number, image, dpi)
             finally:

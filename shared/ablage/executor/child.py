@@ -28,7 +28,7 @@ from ablage.executor.page import PageOutcome, PageWork, read_page
 from ablage.invoices.embedded import EmbeddedInvoice, embedded_invoice
 from ablage.invoices.fields import Invoice
 from ablage.invoices.xml import read_invoice_xml
-from ablage.results.archive_pdf import Attachment, write_archive
+from ablage.results.archive_pdf import Attachment, PdfOutput, write_archive
 from ablage.results.model import Page
 from ablage.results.page_preview import render_preview
 from ablage.results.thumbnail import render_thumbnail
@@ -200,10 +200,16 @@ def xml_invoice(path: str) -> Invoice:
     return read_invoice_xml(Path(path).read_bytes())
 
 
-def assemble(parts: list[tuple[str, int]], target: str, attachments: Sequence[Attachment] = ()) -> None:
+def assemble(
+    parts: list[tuple[str, int]],
+    target: str,
+    attachments: Sequence[Attachment] = (),
+    output: PdfOutput = PdfOutput.auto,
+) -> PdfOutput:
     """The searchable PDF, the job's archive copy, from the pages' own PDFs and, for text-layer pages, the
-    original's pages unchanged: PDF/A-2b, or PDF/A-3b with ``attachments`` (the e-invoice XML)."""
-    write_archive([(Path(path), number) for path, number in parts], Path(target), attachments=attachments)
+    original's pages unchanged: by default PDF/A-2b, or PDF/A-3b with ``attachments`` (the e-invoice XML)."""
+    pages = [(Path(path), number) for path, number in parts]
+    return write_archive(pages, Path(target), output=output, attachments=attachments)
 
 
 def convert(

@@ -16,6 +16,7 @@ from ablage.documents.pages import DocumentSource
 from ablage.engines.base import PageEngine
 from ablage.results.archive_pdf import write_page
 from ablage.results.model import Page
+from ablage.results.page_image import Optimize
 from ablage.results.thumbnail import render_thumbnail
 
 
@@ -35,6 +36,8 @@ class PageWork:
     """Return page 1's thumbnail, made from the image as rendered, before it is turned."""
     layer_dir: str | None = None
     """Write the page's searchable-PDF page (image and invisible text) into this folder."""
+    optimize: Optimize = Optimize.standard
+    """How the page's image is encoded in its searchable-PDF page."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,10 @@ def reads_upright(page: Page) -> bool:
     return horizontal >= _UPRIGHT_HORIZONTAL_SHARE * len(lines)
 
 
-def write_layer(image: Image.Image, page: Page, layer_dir: str) -> str:
+def write_layer(image: Image.Image, page: Page, layer_dir: str, optimize: Optimize = Optimize.standard) -> str:
     """The page's searchable-PDF page as a file of its own; the job's PDF is assembled from these."""
     target = str(Path(layer_dir) / f"page-{page.number:05d}.pdf")
-    write_page(image, page, Path(target))
+    write_page(image, page, Path(target), optimize=optimize)
     return target
 
 
@@ -110,5 +113,5 @@ def read_page(source: DocumentSource, work: PageWork, engine: PageEngine | None,
         turned, degrees = upright(image)
         if degrees:
             image, page = turned, recognize(turned)
-    layer = write_layer(image, page, work.layer_dir) if work.layer_dir is not None else None
+    layer = write_layer(image, page, work.layer_dir, work.optimize) if work.layer_dir is not None else None
     return PageOutcome(work.number, page_input.dpi, page, thumbnail=thumbnail, layer=layer)

@@ -22,10 +22,11 @@ from ablage.executor.pool import PageExecutor
 from ablage.invoices.embedded import EmbeddedInvoice
 from ablage.invoices.fields import Invoice
 from ablage.metrics import PAGES
-from ablage.results.archive_pdf import Attachment
+from ablage.results.archive_pdf import Attachment, PdfOutput
 from ablage.results.key_fields import find_key_fields
 from ablage.results.markdown import render_markdown
-from ablage.results.model import EngineRef, OcrResult, Original, Page
+from ablage.results.model import ArchiveCopy, EngineRef, OcrResult, Original, Page
+from ablage.results.page_image import Optimize
 from ablage.results.text import render_text
 from ablage.settings import UploadSettings
 
@@ -75,6 +76,8 @@ class ReadRequest:
     detect_orientation: bool
     searchable_pdf: Path | None = None
     """Write the searchable PDF here: OCR'd pages as image and invisible text, text-layer pages unchanged."""
+    pdf_output: PdfOutput = PdfOutput.auto
+    pdf_optimize: Optimize = Optimize.standard
     thumbnail: bool = False
     """Return page 1's thumbnail."""
 
@@ -86,6 +89,7 @@ class ReadOutcome:
     invoice: Invoice | None = None
     """The e-invoice of a PDF whose searchable PDF was asked for (read once, for the result and the archive)."""
     original: Original | None = None
+    archive: ArchiveCopy | None = None
 
 
 def pdf_extras(
@@ -108,6 +112,45 @@ def invoice_attachments(found: EmbeddedInvoice | None) -> list[Attachment]:
     if found is None:
         return []
     return [Attachment(found.filename, found.xml, "text/xml", "the e-invoice (EN 16931) as XML")]
+
+
+def assemble_archive(
+    executor: PageExecutor,
+    request: ReadRequest,
+    parts: list[tuple[str, int]],
+    found: EmbeddedInvoice | None,
+    *,
+    deadline: float,
+    cancelled: threading.Event | None,
+) -> ArchiveCopy:
+    """The job's searchable PDF from its pages' PDFs, in a page process; what it became, for the result."""
+    assert request.searchable_pdf is not None
+    attachments = invoice_attachments(found)
+    notes = []
+    if attachments and not request.pdf_output.resolved(attachments=True).carries_files:
+        notes.append(
+            f"the e-invoice XML ({found.filename if found else ''}) is not in the searchable PDF: PDF/A-2b cannot "
+            "carry it (pdf_output=pdfa-3b or auto keeps it); the original keeps it"
+        )
+        attachments = []
+    written: PdfOutput = executor.call(
+        child.assemble,
+        parts,
+        str(request.searchable_pdf),
+        attachments,
+        request.pdf_output,
+        what="the searchable PDF",
+        timeout=max(0.001, deadline - time.monotonic()),
+        cancelled=cancelled,
+    )
+    if written is PdfOutput.pdf:
+        notes.append("a plain PDF, not PDF/A (pdf_output=pdf): no output intent and no PDF/A identification")
+    return ArchiveCopy(
+        format=written.value,
+        optimize=int(request.pdf_optimize),
+        attachments=[attachment.name for attachment in attachments],
+        notes=notes,
+    )
 
 
 def read_document(
@@ -136,6 +179,7 @@ def read_document(
             detect_orientation=request.detect_orientation,
             thumbnail=request.thumbnail and number == 1,
             layer_dir=layer_dir,
+            optimize=request.pdf_optimize,
         )
         for number in request.pages
     ]
@@ -154,7 +198,7 @@ def read_document(
             if time.monotonic() > deadline:
                 raise ProcessingTimeout(f"page {outcome.number} finished after the processing timeout ran out")
             if layer_dir is not None:
-                layer = write_layer(image, page, layer_dir)
+                layer = write_layer(image, page, layer_dir, request.pdf_optimize)
         if outcome.thumbnail is not None:
             thumbnail = outcome.thumbnail
         parts.append((layer, 1) if layer is not None else (str(request.path), outcome.number))
@@ -175,19 +219,12 @@ def read_document(
         )
     found: EmbeddedInvoice | None = None
     original: Original | None = None
+    archive: ArchiveCopy | None = None
     if request.searchable_pdf is not None:
         if request.kind is DocumentKind.pdf:
             found, original = pdf_extras(executor, request.path, deadline, cancelled)
-        executor.call(
-            child.assemble,
-            parts,
-            str(request.searchable_pdf),
-            invoice_attachments(found),
-            what="the searchable PDF",
-            timeout=max(0.001, deadline - time.monotonic()),
-            cancelled=cancelled,
-        )
-    return ReadOutcome(pages, thumbnail, found.invoice if found is not None else None, original)
+        archive = assemble_archive(executor, request, parts, found, deadline=deadline, cancelled=cancelled)
+    return ReadOutcome(pages, thumbnail, found.invoice if found is not None else None, original, archive)
 
 
 def ocr_file(
@@ -223,6 +260,7 @@ def build_result(
     pages: list[Page],
     invoice: Invoice | None = None,
     original: Original | None = None,
+    archive: ArchiveCopy | None = None,
 ) -> OcrResult:
     info = engine.info()
     return OcrResult(
@@ -235,4 +273,5 @@ def build_result(
         key_fields=find_key_fields(pages, invoice),
         invoice=invoice,
         original=original,
+        archive=archive,
     )

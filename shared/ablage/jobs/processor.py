@@ -34,8 +34,10 @@ from ablage.jobs.liveness import Liveness
 from ablage.jobs.pipeline import ReadRequest, build_result, invoice_attachments, pdf_extras, read_document
 from ablage.jobs.queue import TransientJobError
 from ablage.metrics import FALLBACKS, JOBS, PAGES, PROCESSING_SECONDS
+from ablage.results.archive_pdf import PdfOutput
 from ablage.results.key_fields import find_key_fields
 from ablage.results.model import EngineRef, OcrResult
+from ablage.results.page_image import Optimize
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area, StorageError
@@ -222,6 +224,8 @@ class JobProcessor:
                 force_ocr=job.force_ocr,
                 detect_orientation=self._settings.ocr.detect_orientation,
                 searchable_pdf=target,
+                pdf_output=PdfOutput(job.pdf_output),
+                pdf_optimize=Optimize(job.pdf_optimize),
                 thumbnail=not self._storage.exists(Area.thumbnails, thumbnail_key),
             )
             outcome = read_document(
@@ -231,7 +235,9 @@ class JobProcessor:
             if outcome.thumbnail is not None:
                 self._storage.put_bytes(Area.thumbnails, thumbnail_key, outcome.thumbnail)
             self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
-        return build_result(job.id, engine, job.languages, outcome.pages, outcome.invoice, outcome.original)
+        return build_result(
+            job.id, engine, job.languages, outcome.pages, outcome.invoice, outcome.original, outcome.archive
+        )
 
     def _read_xml_invoice(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
         """An XML e-invoice: its fields, and a text and Markdown made from them; no pages, nothing OCR'd."""

@@ -40,6 +40,8 @@ from ablage.jobs.options import JobOptions
 from ablage.jobs.queue import QueueUnavailable
 from ablage.jobs.routes import ServiceRoute
 from ablage.metrics import JOBS
+from ablage.results.archive_pdf import PdfOutput
+from ablage.results.page_image import Optimize
 from ablage.results.page_preview import PREVIEW_KEY
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.thumbnail import THUMBNAIL_KEY
@@ -74,6 +76,8 @@ class SubmitForm:
     pages: str | None = None
     force_ocr: bool = False
     callback_url: str | None = None
+    pdf_output: PdfOutput = PdfOutput.auto
+    pdf_optimize: Optimize = Optimize.standard
 
 
 @dataclass
@@ -184,7 +188,7 @@ class JobService:
         engine = self._engine(route, form.engine, languages, kind)
         if form.callback_url is not None:
             check_callback(self._sessions, self._settings.webhook, tenant, form.callback_url)
-        options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr)
+        options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr, form.pdf_output, form.pdf_optimize)
         if idempotency_key is not None:
             replay = self._replay(tenant, idempotency_key, upload.sha256, options.key())
             if replay is not None:
@@ -212,6 +216,8 @@ class JobService:
             pages=pages,
             force_ocr=form.force_ocr,
             options_key=options.key(),
+            pdf_output=form.pdf_output.value,
+            pdf_optimize=int(form.pdf_optimize),
             idempotency_key=idempotency_key,
             callback_url=form.callback_url,
             attempts=0,

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 import pikepdf
@@ -18,7 +19,7 @@ from PIL import Image, ImageCms
 
 from ablage.results.glyphless_font import ADVANCE, ASCENT, DESCENT, FONT_NAME, cids, glyphless_font
 from ablage.results.model import Line, Page, Word
-from ablage.results.page_image import encode_page_image
+from ablage.results.page_image import Optimize, encode_page_image
 
 PRODUCER = "Ablage-System"
 _FONT = pikepdf.Name("/F0")
@@ -33,6 +34,25 @@ _SRGB = "sRGB IEC61966-2.1"
 # ToggleNoView (256) clear.
 _PRINT = 4
 _HIDING = 1 | 2 | 32 | 256
+
+
+class PdfOutput(StrEnum):
+    """What the archive copy is: ``auto`` is PDF/A-2b, or PDF/A-3b when it carries files (the e-invoice XML)."""
+
+    auto = "auto"
+    pdfa_2b = "pdfa-2b"
+    pdfa_3b = "pdfa-3b"
+    pdf = "pdf"
+
+    def resolved(self, *, attachments: bool) -> PdfOutput:
+        if self is PdfOutput.auto:
+            return PdfOutput.pdfa_3b if attachments else PdfOutput.pdfa_2b
+        return self
+
+    @property
+    def carries_files(self) -> bool:
+        """PDF/A-2 may embed only PDF/A files, so an XML invoice can go into PDF/A-3 and plain PDF only."""
+        return self is not PdfOutput.pdfa_2b
 
 
 @dataclass(frozen=True)
@@ -108,13 +128,15 @@ def _text_layer(words: Sequence[_Word]) -> bytes:
     return b"\n".join(ops)
 
 
-def add_image_page(pdf: pikepdf.Pdf, image: Image.Image, page: Page, font: pikepdf.Object) -> None:
+def add_image_page(
+    pdf: pikepdf.Pdf, image: Image.Image, page: Page, font: pikepdf.Object, *, optimize: Optimize = Optimize.standard
+) -> None:
     """A page whose words were recognised on `image` (page.width x page.height px at page.dpi, upright)."""
     if image.size != (page.width, page.height):
         raise ValueError(f"the image is {image.size[0]}x{image.size[1]} px, the page {page.width}x{page.height}")
     scale = 72 / page.dpi
     width, height = page.width * scale, page.height * scale
-    picture = encode_page_image(pdf, image)
+    picture = encode_page_image(pdf, image, optimize)
     draw = f"q {width:.4f} 0 0 {height:.4f} 0 0 cm /Im0 Do Q".encode()
     content = draw + b"\n" + _text_layer(list(_words(page)))
     pdf_page = pikepdf.Page(
@@ -131,10 +153,10 @@ def add_image_page(pdf: pikepdf.Pdf, image: Image.Image, page: Page, font: pikep
     pdf.pages.append(pdf_page)
 
 
-def write_page(image: Image.Image, page: Page, target: Path) -> None:
+def write_page(image: Image.Image, page: Page, target: Path, *, optimize: Optimize = Optimize.standard) -> None:
     """One OCR'd page as a PDF of its own, joined into the job's archive copy by ``write_archive``."""
     with pikepdf.new() as pdf:
-        add_image_page(pdf, image, page, glyphless_font(pdf))
+        add_image_page(pdf, image, page, glyphless_font(pdf), optimize=optimize)
         pdf.save(target, compress_streams=True)
 
 
@@ -216,7 +238,7 @@ def _pdf_date(when: datetime) -> str:
     return when.strftime("D:%Y%m%d%H%M%SZ")
 
 
-def _metadata(pdf: pikepdf.Pdf, *, part: int, title: str | None, when: datetime) -> None:
+def _metadata(pdf: pikepdf.Pdf, *, part: int | None, title: str | None, when: datetime) -> None:
     stamp = _pdf_date(when)
     pdf.docinfo.Producer = PRODUCER
     pdf.docinfo.Creator = PRODUCER
@@ -227,19 +249,25 @@ def _metadata(pdf: pikepdf.Pdf, *, part: int, title: str | None, when: datetime)
     # The XMP is made from the Info dictionary, so the two agree as PDF/A requires.
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         meta.load_from_docinfo(pdf.docinfo)
-        meta["pdfaid:part"] = str(part)
-        meta["pdfaid:conformance"] = "B"
+        if part is not None:
+            meta["pdfaid:part"] = str(part)
+            meta["pdfaid:conformance"] = "B"
 
 
 def write_archive(
     parts: Sequence[tuple[Path, int]],
     target: Path,
     *,
+    output: PdfOutput = PdfOutput.auto,
     title: str | None = None,
     attachments: Sequence[Attachment] = (),
-) -> None:
+) -> PdfOutput:
     """The archive copy from pages of existing PDFs (`parts`: path and 1-based page number), in order: the
-    one-page PDFs of OCR'd pages and, for pages read from their text layer, the original's pages unchanged."""
+    one-page PDFs of OCR'd pages and, for pages read from their text layer, the original's pages unchanged.
+    Returns what was written (``auto`` resolved)."""
+    output = output.resolved(attachments=bool(attachments))
+    if attachments and not output.carries_files:
+        raise ValueError("PDF/A-2b cannot carry the attachments; write PDF/A-3b or plain PDF")
     sources: dict[Path, pikepdf.Pdf] = {}
     text_font: pikepdf.Object | None = None
     try:
@@ -254,10 +282,12 @@ def write_archive(
                 _conform_copied_page(pdf.pages[-1])
                 text_font = _share_text_font(pdf.pages[-1], text_font)
             when = datetime.now(UTC).replace(microsecond=0)
-            pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
+            if output is not PdfOutput.pdf:
+                pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf)])
             if attachments:
                 _attach(pdf, attachments, when)
-            _metadata(pdf, part=3 if attachments else 2, title=title, when=when)
+            part = {PdfOutput.pdfa_2b: 2, PdfOutput.pdfa_3b: 3}.get(output)
+            _metadata(pdf, part=part, title=title, when=when)
             # Object streams are allowed from PDF/A-2 on; qpdf leaves the XMP stream uncompressed.
             pdf.save(
                 target,
@@ -268,3 +298,4 @@ def write_archive(
     finally:
         for source in sources.values():
             source.close()
+    return output

@@ -82,6 +82,15 @@ class Original(BaseModel):
     notes: list[str] = Field(default_factory=list, description="what this means for the archive copy")
 
 
+class ArchiveCopy(BaseModel):
+    """The searchable PDF as written: its format, how its page images were encoded and what it carries."""
+
+    format: str = Field(description="pdfa-2b, pdfa-3b or pdf")
+    optimize: int = Field(ge=0, le=2, description="pdf_optimize: 0 lossless, 1 default, 2 smaller")
+    attachments: list[str] = Field(default_factory=list, description="files embedded in it (the e-invoice XML)")
+    notes: list[str] = Field(default_factory=list)
+
+
 class OcrResult(BaseModel):
     id: str
     engine: EngineRef
@@ -90,6 +99,7 @@ class OcrResult(BaseModel):
     text: str = ""
     markdown: str = ""
     original: Original | None = Field(None, description="for PDFs: signatures and permissions of the upload")
+    archive: ArchiveCopy | None = Field(None, description="the searchable PDF: format and attachments")
     key_fields: list[KeyField] = Field(
         default_factory=list,
         description="invoice number, dates, total, IBAN and VAT id as found on the pages (ocr) and in the XML (xml)",

@@ -2,25 +2,37 @@
 
 Bilevel text pages (1-bit, or grey with almost no grey between black and white) become CCITT G4, the smallest
 lossless code for them; grey and colour photos and scans JPEG; images of a few flat colours Flate (lossless).
+``Optimize`` says how far to go: lossless keeps every pixel, strong trades more of the picture for size.
 """
 
 from __future__ import annotations
 
 import io
-import zlib
 from dataclasses import dataclass
+from enum import IntEnum
 
 import pikepdf
 from PIL import Image, ImageChops, TiffImagePlugin
 
+
+class Optimize(IntEnum):
+    """``pdf_optimize``: 0 lossless, 1 (default) lossy where one cannot see it, 2 smaller at a visible cost."""
+
+    lossless = 0
+    standard = 1
+    strong = 2
+
+
 # Ghostscript's PDF/A pass in OCRmyPDF writes JPEG at about this quality (bench.archive_size: a grey book page
-# 268 kB from OCRmyPDF, 252 kB here at 60, 348 kB at 75); text stays clean at 300 dpi.
-JPEG_QUALITY = 60
+# 268 kB from OCRmyPDF, 252 kB here at 60, 348 kB at 75); text stays clean at 300 dpi. At 40 JPEG's blocks
+# show around strokes on a close look, but the page reads the same.
+JPEG_QUALITY = {Optimize.standard: 60, Optimize.strong: 40}
 # Share of pixels between dark and light (64-191), measured on tests/data/documents: the FeRD invoices (black
 # text, rendered) 0.3-0.4 %, a black-and-white page as PDFium renders it (resampled by a pixel) 0.9 %, other
 # rendered invoices with grey text 1.5-1.6 %, the Fraktur and receipt scans 4-24 %. Below the threshold the grey
-# is only edge noise and G4 loses nothing one can read; above it the page keeps its grey.
-_BILEVEL_MIDTONE_SHARE = 0.012
+# is only edge noise and G4 loses nothing one can read; above it the page keeps its grey. Strong optimisation
+# also turns pages with grey text into black and white, but not scans of old paper and photos.
+_BILEVEL_MIDTONE_SHARE = {Optimize.standard: 0.012, Optimize.strong: 0.03}
 _MIDTONES = range(64, 192)
 # A colour image whose channels differ by less than this almost everywhere is grey (a grey scan saved as RGB).
 _GREY_SPREAD = 12
@@ -52,8 +64,8 @@ def _is_grey(image: Image.Image) -> bool:
     return _share(spread.histogram(), range(_GREY_SPREAD)) >= _GREY_SHARE
 
 
-def _normalised(image: Image.Image) -> Image.Image:
-    """The image as "1", "L" or "RGB": a grey image saved as colour becomes "L"."""
+def normalised(image: Image.Image) -> Image.Image:
+    """The image as "1", "L" or "RGB": a grey image saved (or rendered) as colour becomes "L"."""
     if image.mode in ("1", "L"):
         return image
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F", "LA"):
@@ -62,10 +74,10 @@ def _normalised(image: Image.Image) -> Image.Image:
     return rgb.convert("L") if _is_grey(rgb) else rgb
 
 
-def _is_bilevel(grey: Image.Image) -> bool:
+def _is_bilevel(grey: Image.Image, optimize: Optimize) -> bool:
     sample = grey.copy()
     sample.thumbnail((_SAMPLE, _SAMPLE), Image.Resampling.NEAREST)
-    return _share(sample.histogram(), _MIDTONES) < _BILEVEL_MIDTONE_SHARE
+    return _share(sample.histogram(), _MIDTONES) < _BILEVEL_MIDTONE_SHARE[optimize]
 
 
 def _g4(bilevel: Image.Image) -> Encoded:
@@ -91,32 +103,48 @@ def _g4(bilevel: Image.Image) -> Encoded:
     return Encoded(raw, "/CCITTFaxDecode", "/DeviceGray", 1, parms)
 
 
-def _jpeg(image: Image.Image) -> Encoded:
+def _jpeg(image: Image.Image, optimize: Optimize) -> Encoded:
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    image.save(buffer, format="JPEG", quality=JPEG_QUALITY[optimize], optimize=True)
     space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
     return Encoded(buffer.getvalue(), "/DCTDecode", space, 8)
 
 
 def _flate(image: Image.Image) -> Encoded:
-    space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
-    return Encoded(zlib.compress(image.tobytes(), 9), "/FlateDecode", space, 8)
+    # PNG's image data is a zlib stream of rows, each behind the filter byte Pillow chose for it: exactly PDF's
+    # Flate with PNG predictors, and far smaller than the raw rows for scans.
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    png = buffer.getvalue()
+    data = bytearray()
+    position = 8
+    while position < len(png):
+        length = int.from_bytes(png[position : position + 4], "big")
+        if png[position + 4 : position + 8] == b"IDAT":
+            data += png[position + 8 : position + 8 + length]
+        position += 12 + length
+    grey = image.mode == "L"
+    parms: dict[str, object] = {"Predictor": 15, "Colors": 1 if grey else 3, "BitsPerComponent": 8}
+    parms["Columns"] = image.width
+    return Encoded(bytes(data), "/FlateDecode", "/DeviceGray" if grey else "/DeviceRGB", 8, parms)
 
 
-def encode(image: Image.Image) -> Encoded:
-    image = _normalised(image)
+def encode(image: Image.Image, optimize: Optimize = Optimize.standard) -> Encoded:
+    image = normalised(image)
     if image.mode == "1":
         return _g4(image)
-    if image.mode == "L" and _is_bilevel(image):
+    if optimize is Optimize.lossless:
+        return _flate(image)
+    if image.mode == "L" and _is_bilevel(image, optimize):
         return _g4(image.point(lambda v: 255 if v >= 128 else 0, mode="1"))
     if image.getcolors(_FLAT_COLOURS) is not None:
         return _flate(image)
-    return _jpeg(image)
+    return _jpeg(image, optimize)
 
 
-def encode_page_image(pdf: pikepdf.Pdf, image: Image.Image) -> pikepdf.Stream:
+def encode_page_image(pdf: pikepdf.Pdf, image: Image.Image, optimize: Optimize = Optimize.standard) -> pikepdf.Stream:
     """The image as an image XObject of `pdf`."""
-    encoded = encode(image)
+    encoded = encode(image, optimize)
     stream = pikepdf.Stream(pdf, encoded.data)
     stream.Type = pikepdf.Name.XObject
     stream.Subtype = pikepdf.Name.Image
