@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pikepdf
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -54,6 +55,7 @@ def test_upload_progress_viewer_and_pdf(browser: Browser, service: Served, tmp_p
              if (count && window.seen.at(-1) !== count.textContent) window.seen.push(count.textContent);
            }).observe(document.getElementById('jobs'), {subtree: true, childList: true, characterData: true}); }"""
     )
+    page.get_by_label("Archive PDF").select_option("pdfa-3b")
     upload(page, [scan])
     job = row(page, "three-pages.tif")
     expect(job).to_have_count(1)
@@ -104,6 +106,8 @@ def test_upload_progress_viewer_and_pdf(browser: Browser, service: Served, tmp_p
     assert download.suggested_filename == "three-pages.pdf"
     pdf = Path(download.path())
     assert pdf.read_bytes().startswith(b"%PDF")
+    with pikepdf.open(pdf) as archive:  # the format chosen in the form
+        assert archive.open_metadata()["pdfaid:part"] == "3" and len(archive.pages) == 3
     for name in ("hOCR", "ALTO XML", "JSON", "Text", "Markdown"):
         expect(page.get_by_role("button", name=f"Download {name}")).to_be_visible()
     assert page.errors == []  # type: ignore[attr-defined]

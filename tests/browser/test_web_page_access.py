@@ -69,6 +69,7 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
         "engine": page.get_by_label("Engine", exact=True),
         "pages": page.get_by_label("Pages", exact=True),
         "force-ocr": page.get_by_label(re.compile("^Force OCR")),
+        "pdf-output": page.get_by_label("Archive PDF"),
     }
     for element_id, locator in labelled.items():
         assert locator.get_attribute("id") == element_id

@@ -117,6 +117,7 @@ async function upload(event) {
       form.append("engine", $("engine").value);
       if (pages) form.append("pages", pages);
       form.append("force_ocr", String($("force-ocr").checked));
+      form.append("pdf_output", $("pdf-output").value);
       notice(t("uploading", { name: file.name }));
       try {
         const accepted = await json("/jobs", { method: "POST", body: form });
