@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ablage.engines.base import EngineHost, EngineInfo, EngineInput
+from ablage.engines.word_gaps import Glyph, ink_columns, split_words
 from ablage.errors import EngineNotInstalled, ProcessingTimeout
 from ablage.results.layout import group_lines, ocr_page
 from ablage.results.model import BBox, Line, Page, Word, union_bbox
@@ -31,6 +32,40 @@ def _bbox(points: Any) -> BBox:
     return (max(0, round(min(xs))), max(0, round(min(ys))), round(max(xs)), round(max(ys)))
 
 
+def _glyphs(text: str, chars: Any) -> list[Glyph] | None:
+    """The recognised characters with their positions and the text's spaces; None when the two disagree."""
+    glyphs: list[Glyph] = []
+    rest = iter(text)
+    for char, confidence, points in chars:
+        if not char.strip():
+            continue
+        space = False
+        for expected in rest:
+            if expected.isspace():
+                space = bool(glyphs)
+                continue
+            if expected != char:
+                return None
+            break
+        else:
+            return None
+        x0, _, x1, _ = _bbox(points)
+        glyphs.append(Glyph(char, x0, x1, float(confidence), space))
+    return glyphs if "".join(g.text for g in glyphs) == "".join(text.split()) else None
+
+
+def _words(grey: np.ndarray, box: BBox, text: str, chars: Any) -> list[Word]:
+    glyphs = _glyphs(text, chars)
+    if not glyphs:
+        return []
+    top = min(box[1], *(_bbox(points)[1] for _, _, points in chars))
+    bottom = max(box[3], *(_bbox(points)[3] for _, _, points in chars))
+    left = min(box[0], glyphs[0].x0)
+    right = max(box[2], glyphs[-1].x1)
+    line_box = (left, top, right, bottom)
+    return split_words(glyphs, ink_columns(grey[top:bottom, left:right]), line_box)
+
+
 class RapidOcrEngine:
     name = "rapidocr"
     reads = EngineInput.pages
@@ -45,6 +80,8 @@ class RapidOcrEngine:
         self._params = {
             "Global.use_cls": False,
             "Global.return_word_box": True,
+            # Character positions, from which words are cut at the image's gaps (ablage.engines.word_gaps).
+            "Global.return_single_char_box": True,
             "Global.log_level": "warning",
             # Parallelism comes from WORKERS; one thread per inference keeps the cores from being oversubscribed.
             "EngineConfig.onnxruntime.intra_op_num_threads": settings.ocr.onnx_threads,
@@ -78,19 +115,17 @@ class RapidOcrEngine:
         if timeout is not None and timeout <= 0:
             raise ProcessingTimeout(f"no time left for page {page_number}")
         output = self._engine()(np.asarray(image.convert("RGB")))
+        grey = np.asarray(image.convert("L"))
         lines: list[Line] = []
         # Line text is rebuilt from the words, so that it and the word boxes always agree.
-        for box, score, words in zip(
+        for box, score, text, chars in zip(
             output.boxes if output.boxes is not None else [],
             output.scores or (),
+            output.txts or (),
             output.word_results or (),
             strict=False,
         ):
-            parsed = [
-                Word(bbox=_bbox(points), text=word.strip(), confidence=round(float(conf), 4))
-                for word, conf, points in words
-                if word.strip()
-            ]
+            parsed = _words(grey, _bbox(box), text, chars)
             if not parsed:
                 continue
             lines.append(
