@@ -1,10 +1,15 @@
-"""OCR quality against ground truth: character error rate and order-insensitive word F1."""
+"""OCR quality against ground truth: character error rate, order-insensitive word F1, and the key fields
+extracted from the text against those a ``.fields.json`` states."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from rapidfuzz.distance import Levenshtein
 
@@ -39,6 +44,26 @@ def word_f1(hypothesis: str, reference: str) -> WordScore:
     return WordScore(round(precision, 4), round(recall, 4), round(f1, 4))
 
 
+class FoundField(Protocol):
+    """A key field as the extractor reports it (``ablage.invoices.fields.KeyField``), without importing it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class FieldOutcome:
+    expected: str
+    found: str | None
+    correct: bool
+
+
 @dataclass(frozen=True)
 class DocumentScore:
     engine: str
@@ -48,8 +73,9 @@ class DocumentScore:
     seconds: float
     cer: float | None
     word_f1: float | None
-    fields_found: int | None
+    fields_correct: int | None
     fields_total: int | None
+    fields: dict[str, FieldOutcome] | None
 
 
 def document_group(name: str) -> str:
@@ -60,19 +86,99 @@ def document_group(name: str) -> str:
     return "other"
 
 
-def score_fields(text: str, fields: dict[str, object] | list[dict[str, object]]) -> tuple[int, int]:
-    """Key fields found verbatim: totals and amounts (either decimal mark), invoice numbers, printed dates."""
-    if isinstance(fields, list):  # some ground truth lists one record per invoice; a page holds the first
-        fields = fields[0] if fields else {}
-    checks: list[bool] = []
-    for key in ("total", "invoice_number"):
-        value = fields.get(key)
-        if isinstance(value, str):
-            checks.append(value in text)
-    amount = fields.get("amount")
-    if isinstance(amount, int | float):
-        checks.append(f"{amount:.2f}" in text or f"{amount:.2f}".replace(".", ",") in text)
-    variants = fields.get("date_as_printed_variants")
-    if isinstance(variants, list):
-        checks.append(any(variant in text for variant in variants))
-    return sum(checks), len(checks)
+GroundTruth = dict[str, object] | list[dict[str, object]]
+
+# Ground-truth keys as the corpora name them, first one present wins, mapped to the extractor's field names.
+_TRUTH_KEYS: dict[str, tuple[str, ...]] = {
+    "number": ("number", "invoice_number"),
+    "issue_date": ("issue_date", "date"),
+    "due_date": ("due_date",),
+    "total": ("total", "amount"),
+    "iban": ("iban",),
+    "vat_id": ("vat_id",),
+}
+
+
+def _amount(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value))  # str first: the float's binary expansion is not what was printed
+    if not isinstance(value, str):
+        return None
+    text = value.replace(" ", "")
+    if "," in text and text.rfind(",") > text.rfind("."):
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = text.replace(",", "")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _date(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    for layout in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value.strip(), layout).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _identifier(value: object) -> str | None:
+    return "".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
+def _canonical(name: str, value: object) -> object:
+    """What two values of a field are compared as: amounts as decimals, dates as dates, the rest unspaced."""
+    if name == "total":
+        return _amount(value)
+    if name in ("issue_date", "due_date"):
+        return _date(value)
+    identifier = _identifier(value)
+    return identifier.casefold() if identifier else None
+
+
+def _shown(name: str, value: object) -> str | None:
+    canonical = _canonical(name, value)
+    if isinstance(canonical, Decimal):
+        return format(canonical, "f")
+    if isinstance(canonical, date):
+        return canonical.isoformat()
+    return _identifier(value) if canonical is not None else None
+
+
+def expected_fields(truth: GroundTruth) -> dict[str, str]:
+    """The key fields a ground truth states, normalised as the extractor writes them; other keys are ignored."""
+    if isinstance(truth, list):  # one record per invoice; a scan shows the first
+        truth = truth[0] if truth else {}
+    expected: dict[str, str] = {}
+    for name, keys in _TRUTH_KEYS.items():
+        present = next((truth[key] for key in keys if key in truth), None)
+        shown = _shown(name, present)
+        if shown is not None:
+            expected[name] = shown
+    return expected
+
+
+def best_values(found: Iterable[FoundField]) -> dict[str, str]:
+    """Per name, the value a reader is shown: the most confident, the first one on a tie."""
+    best: dict[str, FoundField] = {}
+    for field in found:
+        if field.name not in best or field.confidence > best[field.name].confidence:
+            best[field.name] = field
+    return {name: field.value for name, field in best.items()}
+
+
+def score_key_fields(found: Iterable[FoundField], truth: GroundTruth) -> dict[str, FieldOutcome]:
+    """For each key field the ground truth states: what it says, what the extractor found, and whether they agree."""
+    values = best_values(found)
+    outcomes: dict[str, FieldOutcome] = {}
+    for name, expected in expected_fields(truth).items():
+        value = values.get(name)
+        correct = value is not None and _canonical(name, value) == _canonical(name, expected)
+        outcomes[name] = FieldOutcome(expected=expected, found=value, correct=correct)
+    return outcomes

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ablage.engines.supervisor import EngineSupervisor
-from ablage.evaluation import DocumentScore, cer, document_group, score_fields, word_f1
+from ablage.evaluation import DocumentScore, GroundTruth, cer, document_group, score_key_fields, word_f1
 from ablage.jobs.pipeline import ocr_file
+from ablage.results.key_fields import find_key_fields
 from ablage.settings import Settings
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".pdf"}
@@ -28,7 +29,7 @@ def corpus_documents(corpus: Path) -> list[Path]:
     return documents
 
 
-def _ground_truth(path: Path) -> tuple[str | None, dict[str, object] | None]:
+def _ground_truth(path: Path) -> tuple[str | None, GroundTruth | None]:
     stem = path.name.split(".")[0]
     truth = None
     for suffix in (".gt.modern.txt", ".gt.txt"):
@@ -65,7 +66,7 @@ def evaluate(
             )
             seconds = time.perf_counter() - started
             text = "\n".join(line.text for page in pages for line in page.lines())
-            found, total = score_fields(text, fields) if fields else (None, None)
+            outcomes = score_key_fields(find_key_fields(pages), fields) if fields else None
             score = DocumentScore(
                 engine=engine_name,
                 document=path.name,
@@ -74,8 +75,9 @@ def evaluate(
                 seconds=round(seconds / max(1, len(pages)), 3),
                 cer=round(cer(text, truth), 4) if truth is not None else None,
                 word_f1=word_f1(text, truth).f1 if truth is not None else None,
-                fields_found=found,
-                fields_total=total,
+                fields_correct=sum(o.correct for o in outcomes.values()) if outcomes is not None else None,
+                fields_total=len(outcomes) if outcomes is not None else None,
+                fields=outcomes,
             )
             scores.append(score)
             if on_document is not None:

@@ -42,5 +42,11 @@ def test_eval_command(tmp_path: Path) -> None:
     assert scores["mixed_tesseract_phototest.tif"]["cer"] == 0.0
     assert scores["mixed_tesseract_phototest.tif"]["word_f1"] == 1.0
     receipt = scores["de_receipt_lidl_02032020_02_00716.jpg"]
-    assert (receipt["fields_found"], receipt["fields_total"], receipt["cer"]) == (1, 2, None)
+    assert receipt["cer"] is None and receipt["fields_total"] == 2
+    assert {name: field["expected"] for name, field in receipt["fields"].items()} == {
+        "issue_date": "2020-03-02",
+        "total": "7.16",
+    }
+    assert receipt["fields_correct"] == sum(field["correct"] for field in receipt["fields"].values())
+    assert f"{receipt['fields_correct']}/2" in result.output
     assert scores["de_fraktur_line_spyri_heidi_1880_0130_013.tif"]["group"] == "fraktur"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from ablage.engines.base import PageEngine
 from ablage.engines.tesseract import TesseractEngine
+from ablage.evaluation import score_key_fields
 from ablage.invoices.fields import FieldSource, Invoice, Totals
 from ablage.results.key_fields import find_key_fields, iban_valid
 from ablage.results.layout import ocr_page, split_line
@@ -90,3 +91,10 @@ def test_ibans_need_their_checksum() -> None:
     fields = [(field.name, field.value) for field in find_key_fields([page])]
     assert ("iban", "DE02120300000000202051") in fields and ("iban", "DE02120300000000202052") not in fields
     assert ("vat_id", "DE123456789") in fields
+
+
+def test_the_eval_scores_the_fields_found_on_a_scan(tesseract: TesseractEngine) -> None:
+    truth = json.loads((DOCUMENTS / "en_invoice_amazonwebservices.fields.json").read_text())
+    outcomes = score_key_fields(find_key_fields([read(tesseract, "en_invoice_amazonwebservices.png")]), truth)
+    assert set(outcomes) == {"number", "issue_date", "total"}
+    assert all(outcome.correct for outcome in outcomes.values()), outcomes

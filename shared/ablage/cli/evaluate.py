@@ -21,23 +21,42 @@ def _mean(values: list[float | None]) -> str:
     return f"{mean(present):.3f}" if present else "–"
 
 
-def _table(scores: list[DocumentScore]) -> str:
-    lines = []
+def _fields(rows: list[DocumentScore]) -> str:
+    """Correct key fields out of those the ground truth states, summed: documents state different numbers."""
+    total = sum(row.fields_total or 0 for row in rows)
+    return f"{sum(row.fields_correct or 0 for row in rows)}/{total}" if total else "–"
+
+
+def _groups(scores: list[DocumentScore]) -> dict[tuple[str, str], list[DocumentScore]]:
     by_group: defaultdict[tuple[str, str], list[DocumentScore]] = defaultdict(list)
     for score in scores:
         by_group[(score.group, score.engine)].append(score)
-    for (group, engine), rows in sorted(by_group.items()):
+    return dict(sorted(by_group.items()))
+
+
+def _table(scores: list[DocumentScore]) -> str:
+    lines = []
+    for (group, engine), rows in _groups(scores).items():
         lines.append(f"\n{group} — {engine}")
         lines.append(f"{'document':<62} {'CER':>7} {'word F1':>8} {'fields':>7} {'s/page':>7}")
         for row in rows:
-            fields = f"{row.fields_found}/{row.fields_total}" if row.fields_total else "–"
             cer = f"{row.cer:.3f}" if row.cer is not None else "–"
             f1 = f"{row.word_f1:.3f}" if row.word_f1 is not None else "–"
-            lines.append(f"{row.document:<62} {cer:>7} {f1:>8} {fields:>7} {row.seconds:>7.2f}")
-        mean_seconds = _mean([r.seconds for r in rows])
+            lines.append(f"{row.document:<62} {cer:>7} {f1:>8} {_fields([row]):>7} {row.seconds:>7.2f}")
         lines.append(
-            f"{'mean':<62} {_mean([r.cer for r in rows]):>7} {_mean([r.word_f1 for r in rows]):>8} "
-            f"{'':>7} {mean_seconds:>7}"
+            f"{'mean (fields: sum)':<62} {_mean([r.cer for r in rows]):>7} {_mean([r.word_f1 for r in rows]):>8} "
+            f"{_fields(rows):>7} {_mean([r.seconds for r in rows]):>7}"
+        )
+    return "\n".join(lines) + "\n\n" + _summary(scores)
+
+
+def _summary(scores: list[DocumentScore]) -> str:
+    """One line per group and engine, the figures to compare engines by."""
+    lines = [f"{'group':<10} {'engine':<12} {'word F1':>8} {'CER':>7} {'fields':>7} {'s/page':>7}"]
+    for (group, engine), rows in _groups(scores).items():
+        lines.append(
+            f"{group:<10} {engine:<12} {_mean([r.word_f1 for r in rows]):>8} {_mean([r.cer for r in rows]):>7} "
+            f"{_fields(rows):>7} {_mean([r.seconds for r in rows]):>7}"
         )
     return "\n".join(lines)
 
