@@ -11,6 +11,7 @@ import httpx
 import pikepdf
 import pikepdf.pdfa
 import pytest
+from ablage.evaluation import word_f1
 
 from tests.backends import unavailable
 from tests.conftest import DOCUMENTS, ROBUSTNESS
@@ -121,3 +122,22 @@ async def test_pdfa_2b_leaves_the_invoice_xml_out_and_says_so(client: httpx.Asyn
     assert_pdfa(target, part="2")
     with pikepdf.open(target) as pdf:
         assert len(pdf.attachments) == 0
+
+
+@pytest.mark.parametrize(
+    "name", ["de_invoice_hetzner_2016.png", "de_invoice_mustang_499.png", "de_fraktur_kant1784_p0017.tif"]
+)
+async def test_the_archive_copy_gives_back_the_engines_words(
+    ocr_client: httpx.AsyncClient, tmp_path: Path, name: str
+) -> None:
+    """pdftotext of the archive copy scores against the ground truth as the engine's own text does: every word,
+    umlauts and ß included, is in the text layer, and nothing else."""
+    source = DOCUMENTS / name
+    truth = source.with_name(name.split(".")[0] + ".gt.txt").read_text(encoding="utf-8")
+    job = await run_job(ocr_client, image_pdf([load(source)]), filename="scan.pdf", engine="tesseract")
+    assert job["status"] == "succeeded", job
+    text = (await ocr_client.get(job["links"]["result"], params={"format": "text"})).text
+    archived = pdf_text(await fetch_pdf(ocr_client, job, tmp_path / "archive.pdf"))
+    assert word_f1(archived, text).f1 >= 0.995
+    assert word_f1(archived, truth).f1 >= word_f1(text, truth).f1 - 0.005
+    assert set("äöüß") & set(archived) == set("äöüß") & set(text)

@@ -27,6 +27,8 @@ _IMAGE = pikepdf.Name("/Im0")
 _ASCENT = ASCENT / 1000
 _DESCENT = -DESCENT / 1000
 _CONTROL_CATEGORIES = frozenset({"Cc", "Cf"})
+_WORD_GAP = 0.15
+"""The least gap between two words of a line, in font sizes."""
 # Actions that PDF/A forbids; a copied page's own actions of these types are dropped with their trigger.
 _FORBIDDEN_ACTIONS = frozenset({"/Launch", "/Sound", "/Movie", "/ResetForm", "/ImportData", "/JavaScript", "/Hide"})
 _SRGB = "sRGB IEC61966-2.1"
@@ -95,12 +97,19 @@ def _words(page: Page) -> Iterator[_Word]:
         # One font size and baseline per line, from the line's box: per-word heights ("aus" vs "Grüße") give
         # jagged highlights, and readers that group words into lines by size and baseline could split the line.
         top, bottom = line.bbox[1], line.bbox[3]
-        for word in words:
+        for index, word in enumerate(words):
             x0, _, x1, _ = word.bbox
             low, high = (top, bottom) if bottom > top else (word.bbox[1], word.bbox[3])
             text = clean_text(word.text)
             if not text or x1 <= x0 or high <= low:
                 continue
+            if index + 1 < len(words):
+                # Readers find word breaks by the gap between glyphs (Poppler: a tenth of the font size), not by
+                # the space glyph; a word whose box touches or overlaps the next one's (a "!" tucked under the end
+                # of its word) ends early enough to leave that gap.
+                latest = words[index + 1].bbox[0] - _WORD_GAP * (high - low) / (_ASCENT + _DESCENT)
+                if x0 < latest < x1:
+                    x1 = round(latest)
             size = (high - low) * scale / (_ASCENT + _DESCENT)
             yield _Word(
                 codes=cids(text),
