@@ -93,10 +93,26 @@ KINDS = (
 )
 
 
+def shifted(image: Image.Image, pixels: int) -> Image.Image:
+    """The image moved down by ``pixels`` on white, its size kept: a repeated scan that is not byte-identical
+    (a writer that stores an identical image once would otherwise gain from the repetition)."""
+    if pixels <= 0:
+        return image
+    white: float | tuple[int, ...] = (255, 255, 255) if image.mode == "RGB" else (1 if image.mode == "1" else 255)
+    moved = Image.new(image.mode, image.size, white)
+    moved.paste(image.crop((0, 0, image.width, image.height - pixels)), (0, pixels))
+    return moved
+
+
 def pages_of(kind: Kind, count: int) -> list[tuple[Image.Image, float]]:
-    """``count`` pages of ``kind``: its scans in ``kind.mode``, in turn, each with its dpi."""
+    """``count`` pages of ``kind``: its scans in ``kind.mode``, in turn, each with its dpi; each repeat shifted
+    down by 8 more pixels, so that no two pages are identical."""
     scans = [scan(source, kind.mode) for source in kind.sources[:count]]
-    return [scans[index % len(scans)] for index in range(count)]
+    pages = []
+    for index in range(count):
+        image, dpi = scans[index % len(scans)]
+        pages.append((shifted(image, 8 * (index // len(scans))), dpi))
+    return pages
 
 
 def build(kind: Kind, count: int, folder: Path) -> Path:
