@@ -1,4 +1,4 @@
-.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready bench-pages bench-capacity bench-archive accuracy clean lint-deploy
+.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready bench-pages bench-capacity bench-archive bench-archive-speed accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -44,6 +44,10 @@ bench-capacity:  ## pages/s per core of each CPU engine; nodes of the Terraform 
 bench-archive:  ## archive copy (PDF/A) size and time vs OCRmyPDF's default PDF/A output on a colour, grey, bilevel scan
 	scripts/bootstrap dev,cpu,gpu
 	.venv/bin/python -m bench.archive_size
+
+bench-archive-speed:  ## archive copy size and pages/min vs OCRmyPDF on 6-page colour, grey, bilevel scans (page executor)
+	scripts/bootstrap dev,cpu,gpu
+	.venv/bin/python -m bench.archive_speed
 
 accuracy:  ## engine accuracy on the documents with ground truth
 	scripts/bootstrap dev,cpu,gpu

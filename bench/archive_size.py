@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -69,40 +70,48 @@ class Row:
     note: str = ""
 
 
-def image_pdf(image: Image.Image, dpi: float, target: Path) -> None:
-    """One page, the image Flate-compressed in its own mode, filling a page of its size at ``dpi``."""
-    if image.mode == "1":
-        # Flate of 1-bit rows: PDF's 1 bits are white under DeviceGray, as Pillow packs them.
-        data, space, bits = image.tobytes(), "/DeviceGray", 1
-    else:
-        data, space, bits = image.tobytes(), "/DeviceGray" if image.mode == "L" else "/DeviceRGB", 8
-    width, height = image.width * 72 / dpi, image.height * 72 / dpi
+def image_pdf(pages: Sequence[tuple[Image.Image, float]], target: Path) -> None:
+    """An image-only PDF, one page per ``(image, dpi)``: the image Flate-compressed in its own mode ("1", "L" or
+    "RGB": lossless), filling a page of its size at its ``dpi``."""
     with pikepdf.new() as pdf:
-        stream = pikepdf.Stream(pdf, zlib.compress(data, 9))
-        stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
-        stream.Width, stream.Height = image.size
-        stream.ColorSpace, stream.BitsPerComponent = pikepdf.Name(space), bits
-        stream.Filter = pikepdf.Name.FlateDecode
-        page = pikepdf.Dictionary(
-            Type=pikepdf.Name.Page,
-            MediaBox=[0, 0, width, height],
-            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=stream)),
-            Contents=pikepdf.Stream(pdf, f"q {width:.3f} 0 0 {height:.3f} 0 0 cm /Im0 Do Q".encode()),
-        )
-        pdf.pages.append(pikepdf.Page(page))
+        for image, dpi in pages:
+            if image.mode not in ("1", "L", "RGB"):
+                raise ValueError(f"image mode {image.mode}: give 1, L or RGB")
+            # Flate of 1-bit rows: PDF's 1 bits are white under DeviceGray, as Pillow packs them.
+            space = "/DeviceRGB" if image.mode == "RGB" else "/DeviceGray"
+            bits = 1 if image.mode == "1" else 8
+            width, height = image.width * 72 / dpi, image.height * 72 / dpi
+            stream = pikepdf.Stream(pdf, zlib.compress(image.tobytes(), 9))
+            stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+            stream.Width, stream.Height = image.size
+            stream.ColorSpace, stream.BitsPerComponent = pikepdf.Name(space), bits
+            stream.Filter = pikepdf.Name.FlateDecode
+            page = pikepdf.Dictionary(
+                Type=pikepdf.Name.Page,
+                MediaBox=[0, 0, width, height],
+                Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=stream)),
+                Contents=pikepdf.Stream(pdf, f"q {width:.3f} 0 0 {height:.3f} 0 0 cm /Im0 Do Q".encode()),
+            )
+            pdf.pages.append(pikepdf.Page(page))
         pdf.save(target)
 
 
-def build(item: Input, folder: Path) -> tuple[Path, str]:
-    with Image.open(DOCUMENTS / item.source) as scan:
+def scan(source: str, mode: str) -> tuple[Image.Image, float]:
+    """A scan of tests/data/documents in ``mode`` ("1": thresholded to black and white) and its dpi."""
+    with Image.open(DOCUMENTS / source) as found:
         # Some TIFFs say 1 dpi (no unit): those are taken as 300.
-        dpi = float(scan.info.get("dpi", (300, 300))[0])
+        dpi = float(found.info.get("dpi", (300, 300))[0])
         dpi = dpi if dpi >= 72 else 300.0
-        image = scan.convert("L") if item.mode == "1" else scan.convert(item.mode)
-    if item.mode == "1":
+        image = found.convert("L") if mode == "1" else found.convert(mode)
+    if mode == "1":
         image = image.point(lambda v: 255 if v >= 160 else 0, mode="1")
+    return image, dpi
+
+
+def build(item: Input, folder: Path) -> tuple[Path, str]:
+    image, dpi = scan(item.source, item.mode)
     target = folder / f"{item.source.split('.')[0]}.pdf"
-    image_pdf(image, dpi, target)
+    image_pdf([(image, dpi)], target)
     return target, f"{image.width}x{image.height} {item.mode} @{dpi:.0f}"
 
 
