@@ -8,6 +8,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 from ablage.documents.pages import PageInput
+from ablage.documents.scanned_page import scanned_image
 from ablage.documents.text_layer import text_layer_page
 from ablage.errors import EncryptedDocument, InvalidDocument
 from ablage.pdfium import PDFIUM_LOCK
@@ -56,6 +57,10 @@ class PdfSource:
                     text_page = text_layer_page(page, number, scale)
                     if text_page is not None:
                         return PageInput(number, None, dpi, text_page)
+                if dpi == self._limits.render_dpi:
+                    scan = scanned_image(page, self._limits.max_render_pixels)
+                    if scan is not None:
+                        return PageInput(number, scan[0], scan[1])
                 # In colour, for the archive copy keeps a colour scan's colour; a page without colour comes back
                 # grey, a third of the memory for the engines and the page processes' pipes.
                 bitmap = page.render(scale=scale, may_draw_forms=True, rev_byteorder=True)
