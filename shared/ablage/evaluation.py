@@ -8,10 +8,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Protocol
 
 from rapidfuzz.distance import Levenshtein
+
+from ablage.amounts import parse_amount
 
 
 def normalise(text: str) -> str:
@@ -106,15 +108,7 @@ def _amount(value: object) -> Decimal | None:
         return Decimal(str(value))  # str first: the float's binary expansion is not what was printed
     if not isinstance(value, str):
         return None
-    text = value.replace(" ", "")
-    if "," in text and text.rfind(",") > text.rfind("."):
-        text = text.replace(".", "").replace(",", ".")
-    else:
-        text = text.replace(",", "")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+    return parse_amount(value)
 
 
 def _date(value: object) -> date | None:

@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from ablage.amounts import parse_amount
 from ablage.invoices.fields import FieldSource, Invoice, KeyField
 from ablage.results.model import Page, Word
 
@@ -136,15 +137,7 @@ def _date_of(match: re.Match[str]) -> date | None:
 
 
 def _amount_of(printed: str) -> Decimal | None:
-    text = printed.replace(" ", "")
-    if "," in text and (text.rfind(",") > text.rfind(".")):
-        text = text.replace(".", "").replace(",", ".")
-    else:
-        text = text.replace(",", "")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+    return parse_amount(printed)
 
 
 def _dates(lines: list[_Line]) -> list[KeyField]:
