@@ -104,3 +104,7 @@ def test_glyphs_follow_the_text_or_are_refused() -> None:
     assert glyphs is not None and [(g.text, g.space_before) for g in glyphs] == [("a", False), ("b", True)]
     assert _glyphs("ax", chars) is None
     assert _glyphs("a", chars) is None
+    # A line whose positions do not match its text keeps its text, laid over the line box.
+    kept = _words(np.full((40, 200), 255, np.uint8), (0, 0, 200, 20), "ab cd", chars, 0.7)
+    assert [(w.text, w.bbox) for w in kept] == [("ab", (0, 0, 80, 20)), ("cd", (120, 0, 200, 20))]
+    assert all(w.confidence == 0.7 for w in kept)

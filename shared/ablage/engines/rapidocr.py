@@ -32,11 +32,12 @@ def _bbox(points: Any) -> BBox:
     return (max(0, round(min(xs))), max(0, round(min(ys))), round(max(xs)), round(max(ys)))
 
 
-def _glyphs(text: str, chars: Any) -> list[Glyph] | None:
+def _glyphs(text: str, chars: Any, boxes: list[BBox] | None = None) -> list[Glyph] | None:
     """The recognised characters with their positions and the text's spaces; None when the two disagree."""
     glyphs: list[Glyph] = []
     rest = iter(text)
-    for char, confidence, points in chars:
+    boxes = boxes if boxes is not None else [_bbox(points) for _, _, points in chars]
+    for (char, confidence, _), box in zip(chars, boxes, strict=True):
         if not char.strip():
             continue
         space = False
@@ -49,17 +50,32 @@ def _glyphs(text: str, chars: Any) -> list[Glyph] | None:
             break
         else:
             return None
-        x0, _, x1, _ = _bbox(points)
-        glyphs.append(Glyph(char, x0, x1, float(confidence), space))
+        glyphs.append(Glyph(char, box[0], box[2], float(confidence), space))
     return glyphs if "".join(g.text for g in glyphs) == "".join(text.split()) else None
 
 
-def _words(grey: np.ndarray, box: BBox, text: str, chars: Any) -> list[Word]:
-    glyphs = _glyphs(text, chars)
+def _spread(text: str, box: BBox, confidence: float) -> list[Word]:
+    """The text's words laid over the line box by their length: for a line whose character positions do not
+    match its text, which is kept rather than lost."""
+    tokens = text.split()
+    total = sum(len(token) for token in tokens) + max(0, len(tokens) - 1)
+    x0, top, x1, bottom = box
+    words, start = [], 0
+    for token in tokens:
+        left = x0 + (x1 - x0) * start // max(1, total)
+        right = x0 + (x1 - x0) * (start + len(token)) // max(1, total)
+        words.append(Word(bbox=(left, top, max(left + 1, right), bottom), text=token, confidence=confidence))
+        start += len(token) + 1
+    return words
+
+
+def _words(grey: np.ndarray, box: BBox, text: str, chars: Any, confidence: float = 1.0) -> list[Word]:
+    boxes = [_bbox(points) for _, _, points in chars]
+    glyphs = _glyphs(text, chars, boxes)
     if not glyphs:
-        return []
-    top = min(box[1], *(_bbox(points)[1] for _, _, points in chars))
-    bottom = max(box[3], *(_bbox(points)[3] for _, _, points in chars))
+        return _spread(text, box, round(confidence, 4))
+    top = min(box[1], *(char_box[1] for char_box in boxes))
+    bottom = max(box[3], *(char_box[3] for char_box in boxes))
     left = min(box[0], glyphs[0].x0)
     right = max(box[2], glyphs[-1].x1)
     line_box = (left, top, right, bottom)
@@ -125,7 +141,7 @@ class RapidOcrEngine:
             output.word_results or (),
             strict=False,
         ):
-            parsed = _words(grey, _bbox(box), text, chars)
+            parsed = _words(grey, _bbox(box), text, chars, float(score))
             if not parsed:
                 continue
             lines.append(

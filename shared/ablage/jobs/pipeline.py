@@ -128,9 +128,10 @@ def assemble_archive(
     attachments = invoice_attachments(found)
     notes = []
     if attachments and not request.pdf_output.resolved(attachments=True).carries_files:
+        names = ", ".join(attachment.name for attachment in attachments)
         notes.append(
-            f"the e-invoice XML ({found.filename if found else ''}) is not in the searchable PDF: PDF/A-2b cannot "
-            "carry it (pdf_output=pdfa-3b or auto keeps it); the original keeps it"
+            f"the e-invoice XML ({names}) is not in the searchable PDF: PDF/A-2b cannot carry it "
+            "(pdf_output=pdfa-3b or auto keeps it); the original keeps it"
         )
         attachments = []
     written: PdfOutput = executor.call(
