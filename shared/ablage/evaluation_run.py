@@ -8,10 +8,13 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ablage.engines.scripts import FRAKTUR_ENGINE, Script, fraktur_installed
 from ablage.engines.supervisor import EngineSupervisor
 from ablage.evaluation import DocumentScore, GroundTruth, cer, document_group, score_key_fields, word_f1
+from ablage.executor.page import ReadingOptions
 from ablage.jobs.pipeline import ocr_file
 from ablage.results.key_fields import find_key_fields
+from ablage.results.spelling import Spelling
 from ablage.settings import Settings
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".pdf"}
@@ -42,6 +45,15 @@ def _ground_truth(path: Path) -> tuple[str | None, GroundTruth | None]:
     return truth, fields
 
 
+AUTO = "auto"
+"""Scored as the service's ``auto`` reads: the preferred engine, and Fraktur pages found by script detection
+read with the Fraktur models."""
+
+
+def _ground_truth_modern(path: Path) -> bool:
+    return path.with_name(path.name.split(".")[0] + ".gt.modern.txt").exists()
+
+
 def evaluate(
     corpus: Path,
     engine_names: Iterable[str],
@@ -49,12 +61,28 @@ def evaluate(
     settings: Settings,
     languages: list[str],
     on_document: Callable[[DocumentScore], None] | None = None,
+    auto_engine: str | None = None,
 ) -> list[DocumentScore]:
+    """``auto_engine``: the engine ``auto`` prefers, needed when ``engine_names`` has ``auto``."""
     scores: list[DocumentScore] = []
     for engine_name in engine_names:
-        engine = engines.pages(engine_name)
+        script = Script.latin
+        fraktur = None
+        if engine_name == AUTO:
+            if auto_engine is None:
+                raise ValueError("scoring auto needs the engine it prefers")
+            engine = engines.pages(auto_engine)
+            if fraktur_installed() and engines.is_available(FRAKTUR_ENGINE):
+                script, fraktur = Script.auto, engines.pages(FRAKTUR_ENGINE)
+        else:
+            engine = engines.pages(engine_name)
         for path in corpus_documents(corpus):
             truth, fields = _ground_truth(path)
+            # Scored in the spelling of its ground truth: modern where there is a modernised one.
+            spelling = Spelling.modern if _ground_truth_modern(path) else Spelling.printed
+            reading = ReadingOptions(
+                script=script, fraktur_engine=FRAKTUR_ENGINE, spelling=spelling, deskew=settings.ocr.deskew
+            )
             started = time.perf_counter()
             pages = ocr_file(
                 path,
@@ -63,6 +91,8 @@ def evaluate(
                 languages=languages,
                 detect_orientation=settings.ocr.detect_orientation,
                 timeout=settings.ocr.processing_timeout,
+                reading=reading,
+                fraktur=fraktur,
             )
             seconds = time.perf_counter() - started
             text = "\n".join(line.text for page in pages for line in page.lines())

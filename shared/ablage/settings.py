@@ -107,6 +107,7 @@ class OcrSettings(_Env):
     sync_timeout: float = Field(120, gt=0, description="seconds POST {prefix} waits before answering 202")
     max_queue_depth: int = Field(1000, gt=0, description="queued jobs before uploads get 503")
     detect_orientation: bool = True
+    deskew: bool = Field(True, description="straighten scans laid 0.3-10 degrees askew before OCR (DESKEW)")
     onnx_threads: int = Field(1, gt=0, description="onnxruntime threads per inference (RapidOCR)")
     model_name: str | None = None
     enabled_engines: CommaList = Field(

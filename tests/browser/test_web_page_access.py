@@ -69,6 +69,8 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
         "engine": page.get_by_label("Engine", exact=True),
         "pages": page.get_by_label("Pages", exact=True),
         "force-ocr": page.get_by_label(re.compile("^Force OCR")),
+        "script": page.get_by_label("Script", exact=True),
+        "spelling": page.get_by_label("Spelling", exact=True),
         "pdf-output": page.get_by_label("Archive PDF"),
     }
     for element_id, locator in labelled.items():

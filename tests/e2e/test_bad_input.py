@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import DOCUMENTS, FAKE_OCR, ROBUSTNESS, ClientFactory, embedded_only
-from tests.fakes.engines import FAKE_CRASH, FAKE_HANG, FAKE_HELD, held_pages
+from tests.fakes.engines import FAKE, FAKE_CRASH, FAKE_HANG, FAKE_HELD, held_pages
 from tests.images import encode, huge_png, load
 from tests.jobs import submit, wait_for
 
@@ -173,10 +173,13 @@ async def test_too_many_pages(client_for: ClientFactory) -> None:
 async def test_bad_options(client: httpx.AsyncClient) -> None:
     malformed = [{"pages": "3-1"}, {"pages": "abc"}, {"languages": "de;en"}, {"force_ocr": "maybe"}]
     malformed += [{"pdf_output": "pdfa-1b"}, {"pdf_optimize": "3"}, {"pdf_optimize": "x"}]
+    malformed += [{"script": "gothic"}, {"spelling": "old"}]
     for fields in malformed:
         assert_problem(await submit(client, PHOTOTEST, filename="a.tif", **fields), 400)
     # Well-formed, but naming what this service cannot do.
     impossible = [{"pages": "7"}, {"languages": "xx"}, {"engine": "nonexistent"}]
+    # Fraktur is read by Tesseract's Fraktur models, not by the test engine (nor, here, at all: it has none).
+    impossible += [{"script": "fraktur", "engine": FAKE}]
     for fields in impossible:
         assert_problem(await submit(client, PHOTOTEST, filename="a.tif", **fields), 422, "/problems/invalid-option")
 

@@ -66,6 +66,8 @@ class JobView(BaseModel):
     force_ocr: bool
     pdf_output: str = Field(description="auto, pdfa-2b, pdfa-3b or pdf")
     pdf_optimize: int = Field(ge=0, le=2)
+    script: str = Field(description="auto (detected per page), latin or fraktur")
+    spelling: str = Field(description="printed or modern")
     created_at: Timestamp
     started_at: Timestamp | None
     finished_at: Timestamp | None
@@ -98,6 +100,8 @@ def job_view(job: Job, prefix: str) -> JobView:
         force_ocr=job.force_ocr,
         pdf_output=job.pdf_output,
         pdf_optimize=job.pdf_optimize,
+        script=job.script,
+        spelling=job.spelling,
         created_at=_time(job.created_at),
         started_at=_time(job.started_at) if job.started_at else None,
         finished_at=_time(job.finished_at) if job.finished_at else None,

@@ -7,11 +7,13 @@ import re
 from typing import Any
 
 from ablage.api.uploads import FALSE_SPELLINGS, TRUE_SPELLINGS
+from ablage.engines.scripts import Script
 from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.jobs.service import SubmitForm
 from ablage.results.archive_pdf import PdfOutput
 from ablage.results.page_image import Optimize
+from ablage.results.spelling import Spelling
 from ablage.webhooks.targets import MAX_URL_LENGTH, MalformedTarget, parse
 
 MAX_FIELD_LENGTH = 4096
@@ -85,6 +87,20 @@ def request_body(route: ServiceRoute) -> dict[str, Any]:
                                 "default": "1",
                                 "description": "page images of the searchable PDF: 0 lossless, 1 JPEG / CCITT G4 "
                                 "by content, 2 smaller at some cost to the picture",
+                            },
+                            "script": {
+                                "type": "string",
+                                "enum": [script.value for script in Script],
+                                "default": "auto",
+                                "description": "auto: German pages printed in Fraktur are found by script "
+                                "detection and read with Tesseract's Fraktur models; fraktur: every page is",
+                            },
+                            "spelling": {
+                                "type": "string",
+                                "enum": [spelling.value for spelling in Spelling],
+                                "default": "printed",
+                                "description": "modern: historical spelling in the text written as today (ſ→s, "
+                                "aͤ→ä, ⸗→-); each changed word keeps its printed form",
                             },
                             "callback_url": {
                                 "type": "string",

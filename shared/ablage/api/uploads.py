@@ -5,19 +5,35 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from fastapi import Request
 from streaming_form_data import StreamingFormDataParser
 from streaming_form_data.targets import BaseTarget, ValueTarget
 from streaming_form_data.validators import MaxSizeValidator, ValidationError
 
+from ablage.engines.scripts import Script
 from ablage.errors import BadRequest, DocumentTooLarge
 from ablage.jobs.service import SubmitForm, Upload
 from ablage.results.archive_pdf import PdfOutput
 from ablage.results.page_image import Optimize
+from ablage.results.spelling import Spelling
 
-FORM_FIELDS = ("languages", "engine", "pages", "force_ocr", "callback_url", "pdf_output", "pdf_optimize")
+StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
+
+FORM_FIELDS = (
+    "languages",
+    "engine",
+    "pages",
+    "force_ocr",
+    "callback_url",
+    "pdf_output",
+    "pdf_optimize",
+    "script",
+    "spelling",
+)
 # Form fields are text; these spellings have been accepted since the first version, and the schema lists them.
 TRUE_SPELLINGS = ("true", "1", "yes", "on")
 FALSE_SPELLINGS = ("false", "0", "no", "off")
@@ -64,6 +80,13 @@ def _parse_optimize(raw: str | None) -> Optimize:
         return Optimize(int((raw or "1").strip()))
     except ValueError:
         raise BadRequest(f"pdf_optimize: {raw!r} is not 0, 1 or 2") from None
+
+
+def _parse_choice(name: str, raw: str | None, choices: type[StrEnumT], default: StrEnumT) -> StrEnumT:
+    try:
+        return choices((raw or default.value).strip())
+    except ValueError:
+        raise BadRequest(f"{name}: {raw!r} is not one of {', '.join(choices)}") from None
 
 
 def _parse_bool(name: str, raw: str) -> bool:
@@ -130,6 +153,8 @@ async def receive_upload(request: Request, limit: int, tmp_dir: Path) -> tuple[U
         callback_url=(value("callback_url") or "").strip() or None,
         pdf_output=_parse_output(value("pdf_output")),
         pdf_optimize=_parse_optimize(value("pdf_optimize")),
+        script=_parse_choice("script", value("script"), Script, Script.auto),
+        spelling=_parse_choice("spelling", value("spelling"), Spelling, Spelling.printed),
     )
     upload = Upload(path=path, sha256=target.hasher.hexdigest(), size=target.size, filename=target.multipart_filename)
     return upload, form

@@ -71,18 +71,33 @@ def evaluate_command(
     from ablage.cli.models import LOAD_TIMEOUT
     from ablage.engines.base import EngineInput
     from ablage.engines.registry import enabled_engines
+    from ablage.engines.scripts import FRAKTUR_ENGINE
     from ablage.engines.supervisor import EngineSupervisor
-    from ablage.evaluation_run import corpus_documents, evaluate
+    from ablage.evaluation_run import AUTO, corpus_documents, evaluate
 
     settings = Settings()
-    wanted = engine or enabled_engines(settings)
+    enabled = enabled_engines(settings)
+    named = [name for name in engine or () if name != AUTO]
+    # auto needs the engines it chooses among loaded: the enabled ones, Fraktur's among them.
+    wanted = list(dict.fromkeys(named + ([*enabled, FRAKTUR_ENGINE] if not engine or AUTO in engine else [])))
     with EngineSupervisor.running(settings, wanted) as engines:
-        statuses = [engines.wait(name, LOAD_TIMEOUT) for name in wanted]
-        # Without --engine: every enabled engine that reads pages and loaded; a named one must load.
-        names = engine or [s.name for s in statuses if s.available and s.reads is EngineInput.pages]
+        statuses = {name: engines.wait(name, LOAD_TIMEOUT) for name in wanted}
+        readers = [s.name for s in statuses.values() if s.available and s.reads is EngineInput.pages]
+        # auto prefers engines in ENABLED_ENGINES order, as the services do.
+        auto_engine = next((name for name in enabled if name in readers), None)
+        # Without --engine: every enabled engine that reads pages and loaded, and auto; a named one must load.
+        names = engine or [name for name in readers if name in enabled] + ([AUTO] if auto_engine else [])
         total = len(corpus_documents(corpus)) * len(names)
         with tqdm(total=total, unit="doc", desc="eval") as bar:
-            scores = evaluate(corpus, names, engines, settings, lang.split(","), on_document=lambda _s: bar.update())
+            scores = evaluate(
+                corpus,
+                names,
+                engines,
+                settings,
+                lang.split(","),
+                on_document=lambda _s: bar.update(),
+                auto_engine=auto_engine,
+            )
     typer.echo(_table(scores))
     if output is not None:
         output.write_text(json.dumps([asdict(score) for score in scores], indent=2), encoding="utf-8")

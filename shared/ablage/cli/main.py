@@ -23,13 +23,16 @@ from ablage.cli.worker import worker
 from ablage.documents.selection import parse_pages, select_pages
 from ablage.documents.sniff import DocumentKind
 from ablage.engines.base import EngineHost, PageEngine
+from ablage.engines.scripts import FRAKTUR_ENGINE, Script, fraktur_installed
 from ablage.engines.supervisor import EngineSupervisor
 from ablage.errors import AblageError
+from ablage.executor.page import ReadingOptions
 from ablage.executor.pool import PageExecutor
 from ablage.jobs.pipeline import ReadRequest, build_result, read_document
 from ablage.results.archive_pdf import PdfOutput
 from ablage.results.page_image import Optimize
 from ablage.results.render import ARTIFACTS, ResultFormat
+from ablage.results.spelling import Spelling
 from ablage.settings import Settings
 
 app = typer.Typer(help="Ablage-System: OCR for German and English business documents.", no_args_is_help=True)
@@ -96,10 +99,15 @@ def ocr(
     pdf_optimize: Annotated[
         int, typer.Option(min=0, max=2, help="--format pdf: page images 0 lossless, 1 by content, 2 smaller")
     ] = 1,
+    script: Annotated[
+        Script, typer.Option(help="auto: German Fraktur pages found and read with the Fraktur models (tesseract)")
+    ] = Script.auto,
+    spelling: Annotated[Spelling, typer.Option(help="modern: ſ→s, aͤ→ä, ⸗→- in the text")] = Spelling.printed,
 ) -> None:
     """Recognise FILES and print the result, or write one file per input into --output-dir."""
     settings = Settings()
     languages = [code.strip() for code in lang.split(",")] if lang else list(settings.ocr.languages)
+    reading = _reading(engine_name, script, spelling, languages, settings)
     artifact = ARTIFACTS[output_format]
     if artifact.render is None and output_dir is None:
         raise typer.BadParameter("--format pdf writes files: give --output-dir")
@@ -130,6 +138,7 @@ def ocr(
                             pages,
                             force_ocr,
                             (pdf_output, Optimize(pdf_optimize)),
+                            reading,
                         )
                     except AblageError as exc:
                         failures += 1
@@ -139,6 +148,25 @@ def ocr(
             executor.close()
     if failures:
         raise typer.Exit(code=1)
+
+
+def _reading(
+    engine_name: str, script: Script, spelling: Spelling, languages: list[str], settings: Settings
+) -> ReadingOptions:
+    """Fraktur is read by Tesseract's Fraktur models: detected per page when Tesseract reads German."""
+    if script is Script.fraktur and (engine_name != FRAKTUR_ENGINE or not fraktur_installed()):
+        raise typer.BadParameter(
+            f"--script fraktur needs --engine {FRAKTUR_ENGINE} and its Fraktur models (Debian: tesseract-ocr-frk, "
+            "tesseract-ocr-script-frak)"
+        )
+    detect = script is Script.auto and engine_name == FRAKTUR_ENGINE and fraktur_installed()
+    chosen = Script.fraktur if script is Script.fraktur else Script.auto if detect else Script.latin
+    return ReadingOptions(
+        script=chosen,
+        fraktur_engine=FRAKTUR_ENGINE if chosen is not Script.latin else None,
+        spelling=spelling,
+        deskew=settings.ocr.deskew,
+    )
 
 
 def _recognize_file(
@@ -152,6 +180,7 @@ def _recognize_file(
     pages: str | None,
     force_ocr: bool,
     archive: tuple[PdfOutput, Optimize],
+    reading: ReadingOptions,
 ) -> None:
     artifact = ARTIFACTS[output_format]
     found, page_count = executor.inspect(str(path))
@@ -173,6 +202,7 @@ def _recognize_file(
             searchable_pdf=target.resolve() if artifact.render is None and target is not None else None,
             pdf_output=archive[0],
             pdf_optimize=archive[1],
+            reading=reading,
         )
         recognized = read_document(
             executor,

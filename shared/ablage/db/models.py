@@ -128,6 +128,8 @@ class Job(Base):
     options_key: Mapped[str] = mapped_column(String(64))
     pdf_output: Mapped[str] = mapped_column(String(8), default="auto", doc="auto, pdfa-2b, pdfa-3b or pdf")
     pdf_optimize: Mapped[int] = mapped_column(Integer, default=1, doc="0 lossless, 1 default, 2 smaller")
+    script: Mapped[str] = mapped_column(String(8), default="latin", doc="auto (detected per page), latin or fraktur")
+    spelling: Mapped[str] = mapped_column(String(8), default="printed", doc="printed or modern")
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     result_from: Mapped[str | None] = mapped_column(String(36), doc="job whose result this one reused")
     idempotency_key: Mapped[str | None] = mapped_column(String(255), doc="unique per tenant")

@@ -38,25 +38,39 @@ def _api() -> tesserocr.PyTessBaseAPI | None:
     return _local.api
 
 
-def detect_rotation(image: Image.Image) -> int:
-    """Clockwise degrees the page content is turned by (0, 90, 180, 270); 0 when unsure."""
+def _detect(image: Image.Image) -> dict[str, object] | None:
     api = _api()
     if api is None:
-        return 0
+        return None
     probe = image
     if max(image.size) > _MAX_SIDE:
         probe = image.copy()
         probe.thumbnail((_MAX_SIDE, _MAX_SIDE))
     api.SetImage(probe)
     try:
-        osd = api.DetectOrientationScript()
+        found: dict[str, object] | None = api.DetectOrientationScript()
     except RuntimeError:
-        return 0
+        return None
     finally:
         api.Clear()
-    if not osd or osd.get("orient_conf", 0) < _MIN_CONFIDENCE:
+    return found or None
+
+
+def detect_rotation(image: Image.Image) -> int:
+    """Clockwise degrees the page content is turned by (0, 90, 180, 270); 0 when unsure."""
+    osd = _detect(image)
+    if not osd or float(osd.get("orient_conf", 0)) < _MIN_CONFIDENCE:  # type: ignore[arg-type]
         return 0
-    return int(osd["orient_deg"]) % 360
+    return int(osd["orient_deg"]) % 360  # type: ignore[call-overload]
+
+
+def detect_script(image: Image.Image) -> tuple[str | None, float]:
+    """The script OSD sees most of on the page (``Latin``, ``Fraktur``, …) and its confidence; None when the
+    page has too little text for OSD to say (a single line)."""
+    osd = _detect(image)
+    if not osd or not osd.get("script_name"):
+        return None, 0.0
+    return str(osd["script_name"]), float(osd.get("script_conf", 0.0))  # type: ignore[arg-type]
 
 
 def upright(image: Image.Image) -> tuple[Image.Image, int]:

@@ -16,7 +16,7 @@ from ablage.errors import EngineUnavailable, ProcessingTimeout
 from ablage.results.layout import ocr_page
 from ablage.results.model import Block, BlockKind, Line, Page, Word, mean_confidence, union_bbox
 from ablage.settings import Settings
-from ablage.tessdata import tessdata_dir
+from ablage.tessdata import FRAKTUR_MODELS, has_fraktur, tessdata_dir
 
 _KINDS = {
     PT.HEADING_TEXT: BlockKind.title,
@@ -53,8 +53,14 @@ class TesseractEngine:
         self._all_lock = threading.Lock()
 
     def info(self) -> EngineInfo:
-        languages = sorted(ISO_639_1.get(model, model) for model in self._models if model != "osd")
-        return EngineInfo(name=self.name, version=self._version, languages=languages, loaded=True)
+        # The Fraktur models are a script, not languages: they read German (script=fraktur).
+        languages = sorted(
+            ISO_639_1.get(model, model) for model in self._models if model != "osd" and model not in FRAKTUR_MODELS
+        )
+        scripts = "latin,fraktur" if has_fraktur(self._path) else "latin"
+        return EngineInfo(
+            name=self.name, version=self._version, languages=languages, loaded=True, extra={"scripts": scripts}
+        )
 
     def warm_up(self, languages: Sequence[str]) -> None:
         self._api(languages)

@@ -21,9 +21,10 @@ from ablage.documents.pages import DocumentSource
 from ablage.documents.pdf_facts import PdfFacts, pdf_facts
 from ablage.documents.sniff import DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
-from ablage.engines.base import Engine, document_engine, page_engine
+from ablage.engines.base import Engine, PageEngine, document_engine, page_engine
 from ablage.engines.registry import register_engine, registrations
-from ablage.errors import EngineNotInstalled, PageTooLarge
+from ablage.engines.scripts import Script
+from ablage.errors import EngineNotInstalled, EngineUnavailable, PageTooLarge
 from ablage.executor.page import PageOutcome, PageWork, read_page
 from ablage.invoices.embedded import EmbeddedInvoice, embedded_invoice
 from ablage.invoices.fields import Invoice
@@ -109,6 +110,20 @@ def _engine(name: str) -> Engine:
     return engine
 
 
+def _fraktur_engine(work: PageWork) -> PageEngine | None:
+    name = work.reading.fraktur_engine
+    if name is None or work.engine is None:
+        return None
+    try:
+        return page_engine(_engine(name))
+    except EngineUnavailable as exc:
+        if work.reading.script is Script.fraktur:
+            raise
+        # Detection is a refinement: without its engine, a page is read as Latin by the job's engine.
+        log.warning("page process %d reads without Fraktur detection: %s", os.getpid(), exc.detail)
+        return None
+
+
 def _document(path: str, kind: str) -> DocumentSource:
     """The document, opened once for all the pages this process reads of it."""
     state = _state()
@@ -166,7 +181,7 @@ def read(work: PageWork, timeout: float | None) -> PageOutcome:
     try:
         source = _document(work.path, work.kind)
         engine = page_engine(_engine(work.engine)) if work.engine is not None else None
-        return read_page(source, work, engine, timeout)
+        return read_page(source, work, engine, timeout, _fraktur_engine(work))
     except MemoryError:
         pass
     _forget_document()

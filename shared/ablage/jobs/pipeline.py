@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ablage.documents.pages import DocumentSource
@@ -17,7 +17,7 @@ from ablage.documents.source import open_document
 from ablage.engines.base import Engine, EngineHost, PageEngine
 from ablage.errors import ProcessingTimeout
 from ablage.executor import child
-from ablage.executor.page import PageWork, read_page, write_layer
+from ablage.executor.page import PageWork, ReadingOptions, read_page, write_layer
 from ablage.executor.pool import PageExecutor
 from ablage.invoices.embedded import EmbeddedInvoice
 from ablage.invoices.fields import Invoice
@@ -31,6 +31,7 @@ from ablage.results.text import render_text
 from ablage.settings import UploadSettings
 
 PageCallback = Callable[[int, Page], None]
+READ_AS_ASKED = ReadingOptions()
 
 
 def recognize_pages(
@@ -43,6 +44,8 @@ def recognize_pages(
     detect_orientation: bool,
     deadline: float,
     on_page: PageCallback | None = None,
+    reading: ReadingOptions | None = None,
+    fraktur: PageEngine | None = None,
 ) -> list[Page]:
     """In this process, one page after another: text-layer pages are read, the rest turned upright and OCR'd;
     ``deadline`` is a monotonic time, checked between pages and handed to the engine."""
@@ -53,8 +56,17 @@ def recognize_pages(
             raise ProcessingTimeout(
                 f"stopped after {done - 1} of {len(pages)} pages when the processing timeout ran out"
             )
-        work = PageWork("", "", number, engine.name, tuple(languages), force_ocr, detect_orientation)
-        page = read_page(source, work, engine, remaining).page
+        work = PageWork(
+            "",
+            "",
+            number,
+            engine.name,
+            tuple(languages),
+            force_ocr,
+            detect_orientation,
+            reading=reading or READ_AS_ASKED,
+        )
+        page = read_page(source, work, engine, remaining, fraktur).page
         assert page is not None
         if time.monotonic() > deadline:
             raise ProcessingTimeout(f"page {number} finished after the processing timeout ran out")
@@ -80,6 +92,7 @@ class ReadRequest:
     pdf_optimize: Optimize = Optimize.standard
     thumbnail: bool = False
     """Return page 1's thumbnail."""
+    reading: ReadingOptions = field(default_factory=ReadingOptions)
 
 
 @dataclass
@@ -181,6 +194,7 @@ def read_document(
             thumbnail=request.thumbnail and number == 1,
             layer_dir=layer_dir,
             optimize=request.pdf_optimize,
+            reading=request.reading,
         )
         for number in request.pages
     ]
@@ -237,6 +251,8 @@ def ocr_file(
     pages: Sequence[int] | None = None,
     detect_orientation: bool = True,
     timeout: float = 600,
+    reading: ReadingOptions | None = None,
+    fraktur: PageEngine | None = None,
 ) -> list[Page]:
     """OCR a file's pages (all by default) outside any job, text layers ignored: evaluation and benchmarks."""
     source = open_document(path, sniff(path), upload)
@@ -249,6 +265,8 @@ def ocr_file(
             force_ocr=True,
             detect_orientation=detect_orientation,
             deadline=time.monotonic() + timeout,
+            reading=reading,
+            fraktur=fraktur,
         )
     finally:
         source.close()

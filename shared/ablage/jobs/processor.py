@@ -22,8 +22,10 @@ from ablage.db.models import Job, JobStatus
 from ablage.documents.orientation import warm_up as warm_orientation
 from ablage.documents.sniff import DocumentKind
 from ablage.engines.base import EngineHost, EngineInput, document_engine, page_engine
+from ablage.engines.scripts import FRAKTUR_ENGINE, Script
 from ablage.errors import AblageError, EngineFallback
 from ablage.executor import child
+from ablage.executor.page import ReadingOptions
 from ablage.executor.pool import Cancelled
 from ablage.invoices.fields import XML_READER, Invoice
 from ablage.invoices.text import invoice_markdown, invoice_text
@@ -39,6 +41,7 @@ from ablage.results.key_fields import find_key_fields
 from ablage.results.model import EngineRef, OcrResult
 from ablage.results.page_image import Optimize
 from ablage.results.render import ARTIFACTS, ResultFormat
+from ablage.results.spelling import Spelling
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area, StorageError
 
@@ -226,6 +229,12 @@ class JobProcessor:
                 searchable_pdf=target,
                 pdf_output=PdfOutput(job.pdf_output),
                 pdf_optimize=Optimize(job.pdf_optimize),
+                reading=ReadingOptions(
+                    script=Script(job.script),
+                    fraktur_engine=FRAKTUR_ENGINE if job.script != Script.latin else None,
+                    spelling=Spelling(job.spelling),
+                    deskew=self._settings.ocr.deskew,
+                ),
                 thumbnail=not self._storage.exists(Area.thumbnails, thumbnail_key),
             )
             outcome = read_document(

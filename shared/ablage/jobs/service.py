@@ -22,6 +22,7 @@ from ablage.db.models import Document, Job, JobStatus, utcnow
 from ablage.documents.selection import parse_pages, select_pages
 from ablage.documents.sniff import MEDIA_TYPES, DocumentKind
 from ablage.engines.base import EngineInput, document_engine
+from ablage.engines.scripts import FRAKTUR_ENGINE, Script, fraktur_installed, reads_fraktur
 from ablage.errors import (
     Backpressure,
     BadRequest,
@@ -44,6 +45,7 @@ from ablage.results.archive_pdf import PdfOutput
 from ablage.results.page_image import Optimize
 from ablage.results.page_preview import PREVIEW_KEY
 from ablage.results.render import ARTIFACTS, ResultFormat
+from ablage.results.spelling import Spelling
 from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.storage.base import Area
 from ablage.tenancy.quotas import charge_pages, check_queued, lock_tenant, tenant_admission
@@ -78,6 +80,8 @@ class SubmitForm:
     callback_url: str | None = None
     pdf_output: PdfOutput = PdfOutput.auto
     pdf_optimize: Optimize = Optimize.standard
+    script: Script = Script.auto
+    spelling: Spelling = Spelling.printed
 
 
 @dataclass
@@ -156,6 +160,40 @@ class JobService:
             )
         return name
 
+    def _reading(
+        self, route: ServiceRoute, form: SubmitForm, languages: list[str], kind: DocumentKind
+    ) -> tuple[str, Script]:
+        """The engine and how it reads the script: ``script=fraktur`` needs Tesseract's Fraktur models (``auto``
+        picks Tesseract for it); ``auto`` detects Fraktur per page where the engine was left to ``auto`` or is
+        Tesseract, German is asked for and the Fraktur models are installed. Otherwise pages are read as Latin."""
+        requested = form.engine or "auto"
+        fraktur_ready = (
+            fraktur_installed() and FRAKTUR_ENGINE in route.offered() and self._engines.is_available(FRAKTUR_ENGINE)
+        )
+        if form.script is Script.fraktur:
+            if requested not in ("auto", FRAKTUR_ENGINE):
+                raise InvalidOption(
+                    f"script=fraktur is read by {FRAKTUR_ENGINE}'s Fraktur models, not by {requested!r}"
+                )
+            if not fraktur_ready:
+                raise InvalidOption(
+                    f"script=fraktur needs {FRAKTUR_ENGINE} with its Fraktur models (frk, Fraktur), which are not "
+                    f"available at {route.prefix}"
+                )
+            return self._engine(route, FRAKTUR_ENGINE, languages, kind), Script.fraktur
+        engine = self._engine(route, form.engine, languages, kind)
+        detect = (
+            form.script is Script.auto
+            and requested in ("auto", FRAKTUR_ENGINE)
+            and not kind.is_office
+            and kind is not DocumentKind.xml
+            and self._engines.status(engine).reads is EngineInput.pages
+            and route.queue_for(engine) == "cpu"
+            and reads_fraktur(languages)
+            and fraktur_ready
+        )
+        return engine, Script.auto if detect else Script.latin
+
     def _converter_for(self, route: ServiceRoute, kind: DocumentKind) -> str:
         reasons: list[str] = []
         for name in route.converters:
@@ -185,10 +223,19 @@ class JobService:
         found, page_count = self._pages.inspect(str(upload.path))
         kind = DocumentKind(found)
         pages = select_pages(requested_pages, page_count)
-        engine = self._engine(route, form.engine, languages, kind)
+        engine, script = self._reading(route, form, languages, kind)
         if form.callback_url is not None:
             check_callback(self._sessions, self._settings.webhook, tenant, form.callback_url)
-        options = JobOptions(tuple(languages), engine, tuple(pages), form.force_ocr, form.pdf_output, form.pdf_optimize)
+        options = JobOptions(
+            tuple(languages),
+            engine,
+            tuple(pages),
+            form.force_ocr,
+            form.pdf_output,
+            form.pdf_optimize,
+            script,
+            form.spelling,
+        )
         if idempotency_key is not None:
             replay = self._replay(tenant, idempotency_key, upload.sha256, options.key())
             if replay is not None:
@@ -218,6 +265,8 @@ class JobService:
             options_key=options.key(),
             pdf_output=form.pdf_output.value,
             pdf_optimize=int(form.pdf_optimize),
+            script=options.script.value,
+            spelling=options.spelling.value,
             idempotency_key=idempotency_key,
             callback_url=form.callback_url,
             attempts=0,

@@ -34,6 +34,9 @@ class Word(BaseModel):
     bbox: BBox
     text: str
     confidence: float = Field(ge=0, le=1)
+    printed: str | None = Field(
+        None, description="the word as printed, where the text is given in modern spelling (spelling=modern)"
+    )
 
 
 class Line(BaseModel):
@@ -52,6 +55,20 @@ class Block(BaseModel):
     )
 
 
+class Reading(BaseModel):
+    """What was decided for one OCR page before and while it was read, and why."""
+
+    script: str = Field("latin", description="latin or fraktur: the script the page was read as")
+    reason: str = Field(description="why this engine (and model) read the page")
+    skew: float = Field(0.0, description="degrees the scan was turned to straighten its lines (counter-clockwise)")
+    rotation: int = Field(0, description="clockwise quarter turns corrected, in degrees (0, 90, 180, 270)")
+    corrected: int = Field(
+        0,
+        description="words of a Fraktur page whose misread letters (f for ſ, < for ch, ß for tz) the German word "
+        "list put right",
+    )
+
+
 class Page(BaseModel):
     number: int = Field(ge=1, description="1-based page number in the original document")
     width: int
@@ -61,6 +78,8 @@ class Page(BaseModel):
     engine: str = Field(description="what produced this page: an engine name, or the PDF text layer")
     confidence: float = Field(ge=0, le=1)
     blocks: list[Block] = Field(default_factory=list)
+    reading: Reading | None = Field(None, description="how an OCR page was read: script, engine choice, deskew")
+    spelling: str = Field("printed", description="printed, or modern where historical spelling was modernised")
 
     def lines(self) -> Iterable[Line]:
         for block in self.blocks:

@@ -117,6 +117,8 @@ async function upload(event) {
       form.append("engine", $("engine").value);
       if (pages) form.append("pages", pages);
       form.append("force_ocr", String($("force-ocr").checked));
+      form.append("script", $("script").value);
+      form.append("spelling", $("spelling").value);
       form.append("pdf_output", $("pdf-output").value);
       notice(t("uploading", { name: file.name }));
       try {
