@@ -18,6 +18,7 @@ from ablage.api.middleware import MetricsMiddleware
 from ablage.api.ocr_routes import build_ocr_router
 from ablage.api.openapi import install_openapi
 from ablage.api.problems import register_exception_handlers
+from ablage.api.search_routes import build_search_router
 from ablage.api.state import AppState
 from ablage.api.system_routes import metrics_router
 from ablage.api.system_routes import router as system_router
@@ -137,6 +138,8 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
     for route in routes:
         app.include_router(build_ocr_router(route))
         app.include_router(build_delivery_router(route))
+    if routes:
+        app.include_router(build_search_router())
     if settings.service.web_ui_enabled:
         serve_web(app)
     install_openapi(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -150,6 +152,45 @@ class Job(Base):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+SQLITE_TERMS = "search_terms"
+"""SQLite's FTS5 table of each search page's stems; its rowid is the page's id."""
+UNMAPPED = frozenset(
+    {
+        "tsv",
+        "ix_search_pages_tsv",
+        SQLITE_TERMS,
+        *(f"{SQLITE_TERMS}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
+    }
+)
+"""Names migration 0007 creates outside these models: the PostgreSQL tsvector and its index, SQLite's FTS5
+table and the tables FTS5 keeps it in. Comparing models with the database leaves them out."""
+
+
+class SearchPage(Base):
+    """One page of a document's current version (its latest succeeded job) as the full-text search finds it.
+    Outside these columns, PostgreSQL keeps a generated ``tsv`` (``to_tsvector('german', text)``) under a GIN
+    index and SQLite an FTS5 table ``search_terms`` of the page's stems (migration 0007, ``ablage.search``)."""
+
+    __tablename__ = "search_pages"
+    __table_args__ = (Index("ix_search_pages_tenant_document", "tenant_id", "document_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    engine: Mapped[str] = mapped_column(String(64), doc="the engine that read the page")
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), doc="when the document was uploaded")
+    seller: Mapped[str | None] = mapped_column(String(255), doc="the invoice's seller, where the XML names one")
+    total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), doc="the invoice's total, from its XML or page")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    words: Mapped[list[list[Any]]] = mapped_column(JSON, doc="[text, x0, y0, x1, y1] of each word, in reading order")
 
 
 class DeliveryStatus(StrEnum):

@@ -158,7 +158,15 @@ class JobLifecycle:
 
         self._update(job_id, holder, advance)
 
-    def finish(self, job_id: str, holder: str, status: JobStatus, problem: dict[str, object] | None) -> None:
+    def finish(
+        self,
+        job_id: str,
+        holder: str,
+        status: JobStatus,
+        problem: dict[str, object] | None,
+        also: Callable[[Session, Job], None] | None = None,
+    ) -> None:
+        """``also`` writes what goes with the job's end (its search index entries) in the same transaction."""
         finished: datetime = utcnow()
 
         def finish(job: Job) -> None:
@@ -170,6 +178,8 @@ class JobLifecycle:
             own = object_session(job)
             assert own is not None
             record_final_event(own, job)
+            if also is not None:
+                also(own, job)
 
         self._update(job_id, holder, finish)
 

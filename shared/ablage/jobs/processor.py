@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 
 from ablage.db.models import Job, JobStatus
 from ablage.documents.orientation import warm_up as warm_orientation
@@ -43,6 +44,7 @@ from ablage.results.page_image import Optimize
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.spelling import Spelling
 from ablage.results.thumbnail import THUMBNAIL_KEY
+from ablage.search.index import index_result
 from ablage.storage.base import Area, StorageError
 
 if TYPE_CHECKING:
@@ -157,7 +159,7 @@ class JobProcessor:
                 result = self._run(job, holder, deadline, cancelled, step)
                 self._store_artifacts(result)
                 step()
-                self._finish(job_id, holder, JobStatus.succeeded, None)
+                self._finish(job_id, holder, JobStatus.succeeded, None, indexed=result)
             except Cancelled:
                 log.info("job %s stopped: it was cancelled, deleted or taken over", job_id)
                 if self._lifecycle.status(job_id) in (None, JobStatus.cancelled):
@@ -340,9 +342,22 @@ class JobProcessor:
     def heartbeat(self, job_id: str, holder: str) -> None:
         self._lifecycle.heartbeat(job_id, holder)
 
-    def _finish(self, job_id: str, holder: str, status: JobStatus, problem: dict[str, object] | None) -> None:
+    def _finish(
+        self,
+        job_id: str,
+        holder: str,
+        status: JobStatus,
+        problem: dict[str, object] | None,
+        indexed: OcrResult | None = None,
+    ) -> None:
+        """``indexed``: the result that becomes the document's searchable version as the job succeeds."""
+
+        def index(session: Session, job: Job) -> None:
+            assert indexed is not None
+            index_result(session, job, indexed)
+
         try:
-            self._lifecycle.finish(job_id, holder, status, problem)
+            self._lifecycle.finish(job_id, holder, status, problem, also=index if indexed is not None else None)
         except JobDeleted:
             self._storage.delete_prefix(Area.processed, job_id)
             return

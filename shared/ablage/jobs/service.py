@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ablage.db.models import Document, Job, JobStatus, utcnow
+from ablage.db.models import Document, Job, JobStatus, SearchPage, utcnow
 from ablage.documents.selection import parse_pages, select_pages
 from ablage.documents.sniff import MEDIA_TYPES, DocumentKind
 from ablage.engines.base import EngineInput, document_engine
@@ -42,11 +42,15 @@ from ablage.jobs.queue import QueueUnavailable
 from ablage.jobs.routes import ServiceRoute
 from ablage.metrics import JOBS
 from ablage.results.archive_pdf import PdfOutput
+from ablage.results.model import OcrResult
 from ablage.results.page_image import Optimize
 from ablage.results.page_preview import PREVIEW_KEY
 from ablage.results.render import ARTIFACTS, ResultFormat
 from ablage.results.spelling import Spelling
 from ablage.results.thumbnail import THUMBNAIL_KEY
+from ablage.search.find import Filters, Hit, search_pages
+from ablage.search.index import index_result
+from ablage.search.query import parse_query
 from ablage.storage.base import Area
 from ablage.tenancy.quotas import charge_pages, check_queued, lock_tenant, tenant_admission
 from ablage.webhooks.submission import check_callback
@@ -512,6 +516,32 @@ class JobService:
                     self._storage.delete(Area.originals, sha256)
                     self._storage.delete_prefix(Area.thumbnails, sha256)
         self._storage.delete_prefix(Area.processed, job_id)
+        self._index_newest(tenant, sha256)
+
+    def _index_newest(self, tenant: str, sha256: str) -> None:
+        """After a job is deleted with its index entries: the document's newest remaining result is searched,
+        where it has one."""
+        with self._sessions.begin() as session:
+            indexed = select(SearchPage.id).where(SearchPage.tenant_id == tenant, SearchPage.document_sha256 == sha256)
+            if session.scalar(indexed.limit(1)) is not None:
+                return
+            newest = session.scalars(
+                select(Job)
+                .where(Job.tenant_id == tenant, Job.document_sha256 == sha256, Job.status == JobStatus.succeeded)
+                .order_by(Job.finished_at.desc())
+            ).first()
+            if newest is None:
+                return
+            try:
+                raw = self._storage.get_bytes(Area.processed, self.result_key(newest.id, ResultFormat.json))
+            except FileNotFoundError:
+                return
+            index_result(session, newest, OcrResult.model_validate_json(raw))
+
+    def search(self, tenant: str, q: str, filters: Filters, limit: int, offset: int) -> list[Hit]:
+        query = parse_query(q)
+        with self._sessions() as session:
+            return search_pages(session, tenant, query, filters, limit, offset)
 
     def cancel(self, job_id: str, tenant: str) -> Job:
         """Cancels a queued or running job (409 once it has finished). Pages already read are discarded with

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ablage.db.models import Base
+from ablage.db.models import UNMAPPED, Base
 from alembic import context
 from sqlalchemy import Connection
 
@@ -16,6 +16,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=lambda name, _type, _parents: name not in UNMAPPED,
     )
     with context.begin_transaction():
         context.run_migrations()
