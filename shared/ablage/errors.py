@@ -124,6 +124,12 @@ class JobNotFound(AblageError):
     title = "No such job"
 
 
+class DocumentNotFound(AblageError):
+    status = 404
+    slug = "document-not-found"
+    title = "No such document"
+
+
 class PageNotFound(AblageError):
     status = 404
     slug = "page-not-found"

@@ -22,6 +22,7 @@ from ablage.api.search_routes import build_search_router
 from ablage.api.state import AppState
 from ablage.api.system_routes import metrics_router
 from ablage.api.system_routes import router as system_router
+from ablage.api.version_routes import build_version_router
 from ablage.api.web_page import serve_web
 from ablage.engines.registry import plugin_engines
 from ablage.jobs.backends import Backends
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, routes: Sequence[ServiceRoute] 
         app.include_router(build_delivery_router(route))
     if routes:
         app.include_router(build_search_router())
+        app.include_router(build_version_router())
     if settings.service.web_ui_enabled:
         serve_web(app)
     install_openapi(app)

@@ -221,7 +221,10 @@ class JobService:
         route: ServiceRoute,
         tenant: str,
         idempotency_key: str | None = None,
+        fresh: bool = False,
     ) -> Submission:
+        """``fresh``: read the document again even where an earlier job with the same options has a result (a new
+        version of a stored document)."""
         requested_pages = parse_pages(form.pages, self._settings.upload.max_pages)
         languages = self._languages(form.languages)
         found, page_count = self._pages.inspect(str(upload.path))
@@ -279,6 +282,8 @@ class JobService:
         )
 
         def reuse(session: Session) -> str | None:
+            if fresh:
+                return None
             earlier = session.scalars(
                 select(Job)
                 .where(
