@@ -64,6 +64,7 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
     expect(job).to_have_count(1)  # the list comes from the service, not from the tab
 
     labelled = {
+        "search-q": page.get_by_label("Search for"),
         "files": page.get_by_label(re.compile(r"^Documents \(")),
         "languages": page.get_by_label("Languages"),
         "engine": page.get_by_label("Engine", exact=True),
@@ -76,6 +77,8 @@ def test_keyboard_reaches_upload_and_job_actions(browser: Browser, service: Serv
     for element_id, locator in labelled.items():
         assert locator.get_attribute("id") == element_id
     wanted = {
+        "search-q",
+        "search-go",
         "files",
         "upload",
         f"Open result of {KEYBOARD}",

@@ -3,6 +3,9 @@
 
 // The service names its OCR prefix in the page (the GPU service has only /api/v1/ocr).
 export const PREFIX = document.querySelector('meta[name="ablage-api"]')?.content || "/api/v1/cpu";
+// The search is the service's, not one OCR prefix's: /api/v1/documents sits beside /api/v1/cpu or /api/v1/ocr,
+// under whatever path a proxy puts in front of both.
+export const SEARCH = PREFIX.replace(/\/[^/]*$/, "/documents/search");
 const KEY = "ablage.key";
 
 export function apiKey() {
@@ -38,10 +41,11 @@ async function problemOf(response) {
   return new ProblemError(problem, response.headers.get("Retry-After"));
 }
 
-/** fetch(PREFIX + path); answers the Response when it is 2xx, else throws ProblemError. A 401 also tells the
- *  page (the "unauthorized" event on window) so that it brings the sign-in form back. */
-export async function call(path, { method = "GET", body, signal, accept } = {}) {
-  const response = await fetch(PREFIX + path, {
+/** fetch(base + path), base being PREFIX unless given; answers the Response when it is 2xx, else throws
+ *  ProblemError. A 401 also tells the page (the "unauthorized" event on window) so that it brings the sign-in
+ *  form back. */
+export async function call(path, { method = "GET", body, signal, accept, base = PREFIX } = {}) {
+  const response = await fetch(base + path, {
     method,
     body,
     signal,

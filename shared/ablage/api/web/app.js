@@ -1,9 +1,10 @@
-// The page's start: sign-in (or none, where the service is open), then the upload form, the job list and the
-// viewer. Every message a person reads comes from i18n.js.
+// The page's start: sign-in (or none, where the service is open), then the search, the upload form, the job
+// list and the viewer. Every message a person reads comes from i18n.js.
 
 import { ProblemError, apiKey, json, setApiKey } from "./api.js";
 import { language, problemMessage, setLanguage, t } from "./i18n.js";
 import { JobList } from "./jobs.js";
+import { Search } from "./search.js";
 import { Viewer } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +32,14 @@ function notice(text) {
 }
 
 const viewer = new Viewer({ onProblem: showProblem });
+const search = new Search({
+  onOpen: (hit) =>
+    viewer.open(
+      { id: hit.job_id, document: hit.document },
+      { page: hit.page, boxes: hit.boxes, width: hit.page_width, height: hit.page_height },
+    ),
+  onProblem: showProblem,
+});
 const jobs = new JobList({
   list: $("jobs"),
   empty: $("jobs-empty"),
@@ -41,6 +50,7 @@ const jobs = new JobList({
   // A job deleted from the list (or gone from the service) leaves the viewer too.
   onForget: (id) => {
     if (viewer.job?.id === id) viewer.close();
+    search.forget(id);
   },
 });
 
@@ -51,6 +61,8 @@ function showSignIn(message = "") {
   $("sign-in-error").textContent = message;
   jobs.clear();
   viewer.close();
+  // Another key may see other documents: nothing found with this one stays on the page.
+  search.clear();
   $("api-key").focus();
 }
 
@@ -179,6 +191,7 @@ function wire() {
     setLanguage(lang.value);
     jobs.relabel();
     viewer.relabel();
+    search.relabel();
   });
 }
 

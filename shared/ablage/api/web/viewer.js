@@ -1,6 +1,7 @@
 // One job's result: the page image as OCR'd with a box over each word (coloured by confidence; hovering a box
 // shows the word; keyboard and screen-reader users have the same words in the Text tab), page navigation,
-// text / Markdown / JSON tabs, and every download format.
+// text / Markdown / JSON tabs, and every download format. Opened from a search hit, it starts on the hit's page
+// and marks the words that were found there.
 
 import { ProblemError, call, json } from "./api.js";
 import { problemMessage, t } from "./i18n.js";
@@ -27,6 +28,9 @@ export class Viewer {
     this.index = 0;
     this.imageUrl = null;
     this.loading = 0;
+    this.opening = 0;
+    this.found = null;
+    this.reveal = false;
     $("prev-page").addEventListener("click", () => this.show(this.index - 1));
     $("next-page").addEventListener("click", () => this.show(this.index + 1));
     $("close-viewer").addEventListener("click", () => this.close());
@@ -41,8 +45,13 @@ export class Viewer {
     });
   }
 
-  async open(job) {
+  /** `found` (from a search hit): { page, boxes, width, height }, the page to start on and the boxes of the words
+   *  found there, in the pixels of a page `width` × `height`. */
+  async open(job, found = null) {
+    const opening = ++this.opening;
     this.job = job;
+    this.found = found;
+    this.reveal = Boolean(found);
     this.section.hidden = false;
     $("viewer-title").textContent = job.document?.filename || job.id;
     $("panel-text").textContent = t("loading");
@@ -52,21 +61,28 @@ export class Viewer {
     $("download-problem").textContent = "";
     this.downloads();
     $("viewer-title").focus();
+    let result;
     try {
-      this.result = await json(`/jobs/${job.id}/result?format=json`);
+      result = await json(`/jobs/${job.id}/result?format=json`);
     } catch (error) {
-      this.onProblem(error, job.document?.filename);
+      if (opening === this.opening) this.onProblem(error, job.document?.filename);
       return;
     }
+    // Another job (or hit) was opened, or the viewer closed, while this one's result was on its way.
+    if (opening !== this.opening) return;
+    this.result = result;
     $("panel-markdown").textContent = this.result.markdown || "";
     $("panel-json").textContent = JSON.stringify(this.result, null, 2);
-    this.show(0);
+    const at = found ? this.result.pages.findIndex((page) => page.number === found.page) : -1;
+    this.show(Math.max(0, at));
   }
 
   close() {
+    this.opening += 1;
     this.section.hidden = true;
     this.job = null;
     this.result = null;
+    this.found = null;
     if (this.imageUrl) URL.revokeObjectURL(this.imageUrl);
     this.imageUrl = null;
     this.image.removeAttribute("src");
@@ -95,24 +111,31 @@ export class Viewer {
 
   drawBoxes(page) {
     this.boxes.replaceChildren();
+    const found = this.found;
+    const marks = page && found && found.page === page.number && found.width > 0 ? found.boxes : [];
+    $("hit-key").hidden = !marks.length;
+    $("hit-count").textContent = t("hitLegend", { count: marks.length });
     if (!page) return;
-    // Percentages of the page's size: the boxes follow the image at whatever width it is displayed.
     for (const block of page.blocks) {
       for (const line of block.lines) {
         for (const word of line.words) {
-          const [x0, y0, x1, y1] = word.bbox;
           const box = document.createElement("span");
           box.className = `box ${confidenceClass(word.confidence)}`;
-          box.style.left = `${(100 * x0) / page.width}%`;
-          box.style.top = `${(100 * y0) / page.height}%`;
-          box.style.width = `${(100 * (x1 - x0)) / page.width}%`;
-          box.style.height = `${(100 * (y1 - y0)) / page.height}%`;
+          place(box, word.bbox, page.width, page.height);
           box.dataset.word = word.text;
           box.dataset.confidence = String(word.confidence);
           box.dataset.bbox = word.bbox.join(",");
           this.boxes.append(box);
         }
       }
+    }
+    // Over the word boxes, and letting the pointer through to them, so that hovering still names the word.
+    for (const bbox of marks) {
+      const mark = document.createElement("span");
+      mark.className = "hit-box";
+      place(mark, bbox, found.width, found.height);
+      mark.dataset.bbox = bbox.join(",");
+      this.boxes.append(mark);
     }
   }
 
@@ -140,6 +163,11 @@ export class Viewer {
         this.image.src = this.imageUrl;
       });
       $("page").dataset.ready = "true";
+      // Once, on opening a hit: a found word low on a tall page would otherwise be out of sight.
+      if (this.reveal) {
+        this.reveal = false;
+        this.boxes.querySelector(".hit-box")?.scrollIntoView({ block: "nearest" });
+      }
     } catch (error) {
       if (load !== this.loading) return;
       this.image.removeAttribute("src");
@@ -216,6 +244,14 @@ export class Viewer {
       });
     }
   }
+}
+
+// Percentages of the page's size: the boxes follow the image at whatever width it is displayed.
+function place(element, [x0, y0, x1, y1], width, height) {
+  element.style.left = `${(100 * x0) / width}%`;
+  element.style.top = `${(100 * y0) / height}%`;
+  element.style.width = `${(100 * (x1 - x0)) / width}%`;
+  element.style.height = `${(100 * (y1 - y0)) / height}%`;
 }
 
 function confidenceClass(confidence) {
