@@ -78,6 +78,10 @@ class DocumentScore:
     fields_correct: int | None
     fields_total: int | None
     fields: dict[str, FieldOutcome] | None
+    flagged: bool = False
+    """Whether any of its pages got a review flag."""
+    review_score: float | None = None
+    """The highest review score of its pages (share of doubtful words)."""
 
 
 def document_group(name: str) -> str:

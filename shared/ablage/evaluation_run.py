@@ -14,6 +14,7 @@ from ablage.evaluation import DocumentScore, GroundTruth, cer, document_group, s
 from ablage.executor.page import ReadingOptions
 from ablage.jobs.pipeline import ocr_file
 from ablage.results.key_fields import find_key_fields
+from ablage.results.review import review_pages
 from ablage.results.spelling import Spelling
 from ablage.settings import Settings
 
@@ -96,7 +97,9 @@ def evaluate(
             )
             seconds = time.perf_counter() - started
             text = "\n".join(line.text for page in pages for line in page.lines())
-            outcomes = score_key_fields(find_key_fields(pages), fields) if fields else None
+            found = find_key_fields(pages)
+            outcomes = score_key_fields(found, fields) if fields else None
+            reviews = [page.review for page in review_pages(pages, languages, found) if page.review is not None]
             score = DocumentScore(
                 engine=engine_name,
                 document=path.name,
@@ -108,6 +111,8 @@ def evaluate(
                 fields_correct=sum(o.correct for o in outcomes.values()) if outcomes is not None else None,
                 fields_total=len(outcomes) if outcomes is not None else None,
                 fields=outcomes,
+                flagged=any(review.flagged for review in reviews),
+                review_score=max((review.score for review in reviews), default=None),
             )
             scores.append(score)
             if on_document is not None:

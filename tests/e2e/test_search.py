@@ -70,6 +70,8 @@ async def test_german_words_phrases_prefixes_and_filters(contract_app: RunningAp
         assert await _search(a, "Rechnung", seller="Zahnarzt") == []
         total = next(h for h in hits if h["document"]["filename"] == "einfach.pdf")["total"]
         assert total is not None and _files(await _search(a, "Rechnung", total=str(total))) == {"einfach.pdf"}
+        printed = str(total).replace(".", ",")  # as a German invoice prints it
+        assert _files(await _search(a, "Rechnung", total=printed)) == {"einfach.pdf"}
         today = date.today()
         window = {"from": str(today - timedelta(days=1)), "to": str(today)}
         assert _files(await _search(a, "Rechnung", **window)) == {"einfach.pdf", "rabatte.pdf"}

@@ -27,6 +27,8 @@ PHOTOTEST = DOCUMENTS / "mixed_tesseract_phototest.tif"
 PAGE_TIMEOUT = 3.0
 LIMITS: dict[str, Any] = {
     **FAKE_OCR,
+    # The limits are what is tested: a page's own work is kept to the fake engine's.
+    "deskew": False,
     "page_timeout": PAGE_TIMEOUT,
     "page_processes": 2,
     "page_memory_limit": 1024**3,

@@ -73,6 +73,9 @@ class JobView(BaseModel):
     finished_at: Timestamp | None
     document: DocumentView
     reused_result_of: str | None = Field(description="the job whose result this one reused")
+    flagged_pages: list[int] | None = Field(
+        description="pages flagged for a person to check (see each page's `review`); null until succeeded"
+    )
     error: JobError | None
     links: JobLinks
 
@@ -113,6 +116,7 @@ def job_view(job: Job, prefix: str) -> JobView:
             pages=document.page_count,
         ),
         reused_result_of=job.result_from,
+        flagged_pages=job.flagged_pages,
         error=JobError.model_validate(job.error) if job.error is not None else None,
         links=job_links(prefix, job.id),
     )

@@ -10,12 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from ablage.amounts import parse_amount
 from ablage.api.auth import CallerDep
 from ablage.api.responses import problems
 from ablage.api.state import StateDep
+from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.search.find import Filters, Hit
-from ablage.search.query import MAX_QUERY
 
 MAX_HITS = 100
 
@@ -28,7 +29,9 @@ class HitDocument(BaseModel):
 class HitLinks(BaseModel):
     job: str
     result: str
-    page_image: str = Field(description="the page as WebP; the boxes scale by `width / page_width`")
+    page_image: str | None = Field(
+        description="the page as WebP; the boxes scale by `width / page_width`; null for a document without pages"
+    )
 
 
 class SearchHit(BaseModel):
@@ -45,6 +48,8 @@ class SearchHit(BaseModel):
     filed_at: datetime
     seller: str | None
     total: Decimal | None
+    flagged: bool = Field(description="the page is flagged for review")
+    review_reasons: list[str] = Field(description="why it is flagged")
     links: HitLinks
 
 
@@ -72,7 +77,11 @@ def _hit(hit: Hit, routes: tuple[ServiceRoute, ...]) -> SearchHit:
         filed_at=page.filed_at,
         seller=page.seller,
         total=page.total,
-        links=HitLinks(job=job, result=f"{job}/result", page_image=f"{job}/pages/{page.page}/image"),
+        flagged=page.flagged,
+        review_reasons=page.review_reasons,
+        links=HitLinks(
+            job=job, result=f"{job}/result", page_image=f"{job}/pages/{page.page}/image" if page.width else None
+        ),
     )
 
 
@@ -92,17 +101,23 @@ def build_search_router() -> APIRouter:
     def search(
         state: StateDep,
         caller: CallerDep,
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="the words to find")],
+        # Length and content are checked by the query's parser, so that every bad query is one kind of problem.
+        q: Annotated[str, Query(description="the words to find")],
         filed_from: Annotated[date | None, Query(alias="from", description="uploaded on or after (ISO date)")] = None,
         filed_to: Annotated[date | None, Query(alias="to", description="uploaded on or before (ISO date)")] = None,
         engine: Annotated[str | None, Query(max_length=64, description="the engine that read the page")] = None,
         language: Annotated[str | None, Query(pattern="^[a-z]{2}$", description="a language it was read in")] = None,
         seller: Annotated[str | None, Query(max_length=255, description="part of the invoice seller's name")] = None,
-        total: Annotated[Decimal | None, Query(description="the invoice total, e.g. 559.84")] = None,
+        total: Annotated[
+            str | None, Query(max_length=32, description="the invoice total, e.g. 559.84 or 1.234,56")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_HITS, description="hits per answer")] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000, description="hits to skip")] = 0,
     ) -> SearchAnswer:
-        filters = Filters(filed_from, filed_to, engine, language, seller, total)
+        amount = parse_amount(total) if total is not None else None
+        if total is not None and amount is None:
+            raise BadRequest(f"total: {total!r} is not an amount such as 559.84 or 1.234,56")
+        filters = Filters(filed_from, filed_to, engine, language, seller, amount)
         found = state.jobs.search(caller.tenant, q, filters, limit + 1, offset)
         more = len(found) > limit
         hits = [_hit(hit, state.routes) for hit in found[:limit]]

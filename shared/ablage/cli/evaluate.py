@@ -47,7 +47,28 @@ def _table(scores: list[DocumentScore]) -> str:
             f"{'mean (fields: sum)':<62} {_mean([r.cer for r in rows]):>7} {_mean([r.word_f1 for r in rows]):>8} "
             f"{_fields(rows):>7} {_mean([r.seconds for r in rows]):>7}"
         )
-    return "\n".join(lines) + "\n\n" + _summary(scores)
+    return "\n".join(lines) + "\n\n" + _summary(scores) + "\n\n" + _review(scores)
+
+
+# A page this far off is worth a person's look: the review flags are scored against it.
+_REVIEW_CER = 0.05
+
+
+def _review(scores: list[DocumentScore]) -> str:
+    """Per engine: how well the review flags pick the documents read with a CER above 5 %."""
+    lines = [
+        f"review flags against CER > {_REVIEW_CER:.0%}",
+        f"{'engine':<12} {'flagged':>8} {'bad':>5} {'precision':>10} {'recall':>7}",
+    ]
+    for engine in sorted({score.engine for score in scores}):
+        rows = [score for score in scores if score.engine == engine and score.cer is not None]
+        flagged = [row for row in rows if row.flagged]
+        bad = [row for row in rows if row.cer is not None and row.cer > _REVIEW_CER]
+        hits = [row for row in flagged if row in bad]
+        precision = f"{len(hits) / len(flagged):.2f}" if flagged else "–"
+        recall = f"{len(hits) / len(bad):.2f}" if bad else "–"
+        lines.append(f"{engine:<12} {len(flagged):>8} {len(bad):>5} {precision:>10} {recall:>7}")
+    return "\n".join(lines)
 
 
 def _summary(scores: list[DocumentScore]) -> str:

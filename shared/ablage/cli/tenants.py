@@ -127,9 +127,13 @@ def set_limits(
     max_queued: Annotated[int | None, typer.Option(min=0, help="queued jobs at most; 0: none")] = None,
     max_running: Annotated[int | None, typer.Option(min=0, help="jobs running at once; 0: none")] = None,
     monthly_pages: Annotated[int | None, typer.Option(min=0, help="pages per calendar month; 0: none")] = None,
+    review_threshold: Annotated[
+        float | None,
+        typer.Option(min=0.01, max=1.0, help="share of doubtful words at which a page is flagged for review"),
+    ] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="back to the service's defaults")] = False,
 ) -> None:
-    """Set a tenant's own limits; unset options keep their value."""
+    """Set a tenant's own limits and review threshold; unset options keep their value."""
     name = _tenant(tenant)
     if rate_limit is not None:
         try:
@@ -143,6 +147,7 @@ def set_limits(
             assert row is not None
             if defaults:
                 row.rate_limit = row.max_queued_jobs = row.max_running_jobs = row.monthly_pages = None
+                row.review_threshold = None
             if rate_limit is not None:
                 row.rate_limit = rate_limit
             if max_queued is not None:
@@ -151,8 +156,15 @@ def set_limits(
                 row.max_running_jobs = max_running
             if monthly_pages is not None:
                 row.monthly_pages = monthly_pages
-        effective = TenantDirectory(Settings().auth, sessions).limits(name)
-    typer.echo(f"{name}: {vars(effective)}")
+            if review_threshold is not None:
+                row.review_threshold = review_threshold
+            threshold = row.review_threshold
+        settings = Settings()
+        effective = TenantDirectory(settings.auth, sessions).limits(name)
+    shown = vars(effective) | {
+        "review_threshold": threshold if threshold is not None else settings.ocr.review_threshold
+    }
+    typer.echo(f"{name}: {shown}")
 
 
 @tenants_app.command("webhook")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -56,6 +57,9 @@ class Tenant(Base):
     max_running_jobs: Mapped[int | None] = mapped_column(Integer)
     monthly_pages: Mapped[int | None] = mapped_column(Integer)
     webhook_url: Mapped[str | None] = mapped_column(String(2048), doc="where job events go without a callback_url")
+    review_threshold: Mapped[float | None] = mapped_column(
+        Float, doc="share of doubtful words at which a page is flagged; unset: REVIEW_THRESHOLD"
+    )
     webhook_secret: Mapped[str | None] = mapped_column(
         String(128), doc="whsec_<base64>; kept as it is, because signing needs it"
     )
@@ -146,6 +150,7 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     callback_url: Mapped[str | None] = mapped_column(String(2048), doc="where this job's final event is sent")
+    flagged_pages: Mapped[list[int] | None] = mapped_column(JSON, doc="pages flagged for review, once succeeded")
 
     document: Mapped[Document] = relationship(back_populates="jobs", lazy="joined")
 
@@ -189,6 +194,8 @@ class SearchPage(Base):
     total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), doc="the invoice's total, from its XML or page")
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, doc="the page is flagged for review")
+    review_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     text: Mapped[str] = mapped_column(Text)
     words: Mapped[list[list[Any]]] = mapped_column(JSON, doc="[text, x0, y0, x1, y1] of each word, in reading order")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from ablage.documents.archive import check_archive
 from ablage.documents.pages import DocumentSource
 from ablage.documents.pdf_facts import PdfFacts, pdf_facts
+from ablage.documents.skew import warm_up as warm_skew
 from ablage.documents.sniff import DocumentKind, check_allowed, sniff
 from ablage.documents.source import open_document
 from ablage.engines.base import Engine, PageEngine, document_engine, page_engine
@@ -82,6 +83,11 @@ def start(config: ChildConfig) -> None:
     for name, target in config.registered.items():
         register_engine(name, target)
     _STATE = _State(config.settings, {})
+    if config.settings.ocr.deskew:
+        try:
+            warm_skew()
+        except Exception:
+            log.warning("page process %d could not warm up deskew", os.getpid(), exc_info=True)
     for name in config.warm:
         try:
             _engine(name).warm_up(config.settings.ocr.languages)

@@ -27,6 +27,7 @@ from ablage.results.key_fields import find_key_fields
 from ablage.results.markdown import render_markdown
 from ablage.results.model import ArchiveCopy, EngineRef, OcrResult, Original, Page
 from ablage.results.page_image import Optimize
+from ablage.results.review import DEFAULT_THRESHOLD, review_pages
 from ablage.results.text import render_text
 from ablage.settings import UploadSettings
 
@@ -280,8 +281,12 @@ def build_result(
     invoice: Invoice | None = None,
     original: Original | None = None,
     archive: ArchiveCopy | None = None,
+    review_threshold: float = DEFAULT_THRESHOLD,
 ) -> OcrResult:
+    """``review_threshold``: the share of doubtful words at which a page is flagged for review (the tenant's)."""
     info = engine.info()
+    key_fields = find_key_fields(pages, invoice)
+    pages = review_pages(pages, languages, key_fields, review_threshold)
     return OcrResult(
         id=result_id,
         engine=EngineRef(name=info.name, version=info.version),
@@ -289,7 +294,7 @@ def build_result(
         pages=pages,
         text=render_text(pages),
         markdown=render_markdown(pages),
-        key_fields=find_key_fields(pages, invoice),
+        key_fields=key_fields,
         invoice=invoice,
         original=original,
         archive=archive,

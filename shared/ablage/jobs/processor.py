@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from ablage.db.models import Job, JobStatus
+from ablage.db.models import Job, JobStatus, Tenant
 from ablage.documents.orientation import warm_up as warm_orientation
 from ablage.documents.sniff import DocumentKind
 from ablage.engines.base import EngineHost, EngineInput, document_engine, page_engine
@@ -84,6 +85,7 @@ class JobProcessor:
         self._pages = backends.pages
         self._queue = backends.queue
         self._tenants = backends.tenants
+        self._sessions = backends.sessions
         self.liveness = Liveness(backends.settings.ocr.page_timeout + backends.settings.queue.worker_stall_timeout)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -247,7 +249,14 @@ class JobProcessor:
                 self._storage.put_bytes(Area.thumbnails, thumbnail_key, outcome.thumbnail)
             self._storage.put_file(Area.processed, f"{job.id}/{target.name}", target)
         return build_result(
-            job.id, engine, job.languages, outcome.pages, outcome.invoice, outcome.original, outcome.archive
+            job.id,
+            engine,
+            job.languages,
+            outcome.pages,
+            outcome.invoice,
+            outcome.original,
+            outcome.archive,
+            review_threshold=self._review_threshold(job.tenant_id),
         )
 
     def _read_xml_invoice(self, job: Job, holder: str, deadline: float, cancelled: threading.Event) -> OcrResult:
@@ -317,7 +326,20 @@ class JobProcessor:
         for page in pages:
             PAGES.labels(page.engine, page.source).inc()
         invoice = found.invoice if found is not None else None
-        return build_result(job.id, engine, job.languages, pages, invoice, original)
+        return build_result(
+            job.id,
+            engine,
+            job.languages,
+            pages,
+            invoice,
+            original,
+            review_threshold=self._review_threshold(job.tenant_id),
+        )
+
+    def _review_threshold(self, tenant: str) -> float:
+        with self._sessions() as session:
+            own = session.scalar(select(Tenant.review_threshold).where(Tenant.id == tenant))
+        return own if own is not None else self._settings.ocr.review_threshold
 
     def _store_artifacts(self, result: OcrResult) -> None:
         for artifact in ARTIFACTS.values():
@@ -354,6 +376,7 @@ class JobProcessor:
 
         def index(session: Session, job: Job) -> None:
             assert indexed is not None
+            job.flagged_pages = [page.number for page in indexed.pages if page.review and page.review.flagged]
             index_result(session, job, indexed)
 
         try:

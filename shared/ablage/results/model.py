@@ -69,6 +69,22 @@ class Reading(BaseModel):
     )
 
 
+class Review(BaseModel):
+    """Whether a person should look at the page, and why: from what can be measured on it."""
+
+    flagged: bool
+    score: float = Field(
+        ge=0, le=1, description="share of doubtful words: read with low confidence, or unknown to the word list"
+    )
+    reasons: list[str] = Field(default_factory=list, description="what was found, in words; empty when fine")
+    mean_confidence: float = Field(ge=0, le=1)
+    low_confidence: float = Field(ge=0, le=1, description="the 10th percentile of the words' confidences")
+    unknown_words: int = Field(0, ge=0, description="words of three letters or more that the word lists do not know")
+    suspicious: list[str] = Field(
+        default_factory=list, description="words that look misread, with the known word they likely are"
+    )
+
+
 class Page(BaseModel):
     number: int = Field(ge=1, description="1-based page number in the original document")
     width: int
@@ -80,6 +96,7 @@ class Page(BaseModel):
     blocks: list[Block] = Field(default_factory=list)
     reading: Reading | None = Field(None, description="how an OCR page was read: script, engine choice, deskew")
     spelling: str = Field("printed", description="printed, or modern where historical spelling was modernised")
+    review: Review | None = Field(None, description="whether the page should be checked by a person, and why")
 
     def lines(self) -> Iterable[Line]:
         for block in self.blocks:

@@ -165,5 +165,5 @@ def search_pages(
         if page_id not in pages:
             continue  # deleted since the ranking query
         page, service = pages[page_id]
-        hits.append(Hit(page, service, round(score, 6), snippet or _marked(page.text, query), _boxes(page, query)))
+        hits.append(Hit(page, service, score, snippet or _marked(page.text, query), _boxes(page, query)))
     return hits

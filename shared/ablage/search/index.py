@@ -53,6 +53,8 @@ def page_rows(job: Job, result: OcrResult) -> list[SearchPage]:
                 height=page.height,
                 text=_page_text(page),
                 words=words,
+                flagged=bool(page.review and page.review.flagged),
+                review_reasons=list(page.review.reasons) if page.review and page.review.flagged else [],
             )
         )
     if not result.pages and result.text:
@@ -73,6 +75,8 @@ def page_rows(job: Job, result: OcrResult) -> list[SearchPage]:
                 height=0,
                 text=result.text,
                 words=[],
+                flagged=False,
+                review_reasons=[],
             )
         )
     return rows
