@@ -50,24 +50,31 @@ def _table(scores: list[DocumentScore]) -> str:
     return "\n".join(lines) + "\n\n" + _summary(scores) + "\n\n" + _review(scores)
 
 
-# A page this far off is worth a person's look: the review flags are scored against it.
+# A document this far off is worth a person's look: the review flags are scored against both. CER counts reading
+# order too (a table read row by row or column by column), word F1 only the words.
 _REVIEW_CER = 0.05
+_REVIEW_F1 = 0.95
 
 
 def _review(scores: list[DocumentScore]) -> str:
-    """Per engine: how well the review flags pick the documents read with a CER above 5 %."""
+    """Per engine: how well the review flags pick the documents read badly."""
     lines = [
-        f"review flags against CER > {_REVIEW_CER:.0%}",
-        f"{'engine':<12} {'flagged':>8} {'bad':>5} {'precision':>10} {'recall':>7}",
+        "review flags against documents read badly",
+        f"{'engine':<12} {'criterion':<14} {'flagged':>8} {'bad':>5} {'precision':>10} {'recall':>7}",
     ]
+    criteria = {
+        f"CER > {_REVIEW_CER:.0%}": lambda row: row.cer is not None and row.cer > _REVIEW_CER,
+        f"word F1 < {_REVIEW_F1}": lambda row: row.word_f1 is not None and row.word_f1 < _REVIEW_F1,
+    }
     for engine in sorted({score.engine for score in scores}):
         rows = [score for score in scores if score.engine == engine and score.cer is not None]
         flagged = [row for row in rows if row.flagged]
-        bad = [row for row in rows if row.cer is not None and row.cer > _REVIEW_CER]
-        hits = [row for row in flagged if row in bad]
-        precision = f"{len(hits) / len(flagged):.2f}" if flagged else "–"
-        recall = f"{len(hits) / len(bad):.2f}" if bad else "–"
-        lines.append(f"{engine:<12} {len(flagged):>8} {len(bad):>5} {precision:>10} {recall:>7}")
+        for name, bad_if in criteria.items():
+            bad = [row for row in rows if bad_if(row)]
+            hits = [row for row in flagged if bad_if(row)]
+            precision = f"{len(hits) / len(flagged):.2f}" if flagged else "–"
+            recall = f"{len(hits) / len(bad):.2f}" if bad else "–"
+            lines.append(f"{engine:<12} {name:<14} {len(flagged):>8} {len(bad):>5} {precision:>10} {recall:>7}")
     return "\n".join(lines)
 
 
