@@ -110,29 +110,25 @@ class DocumentVersions:
             upload = Upload(path=path, sha256=sha256, size=document.size, filename=filename)
             return self._jobs.submit(upload, form, route, tenant, fresh=True)
 
-    def make_current(self, tenant: str, sha256: str, job_id: str) -> None:
-        self._document(tenant, sha256)
+    def _version_result(self, tenant: str, sha256: str, job_id: str, purpose: str) -> tuple[Job, OcrResult]:
         job = self._jobs.get(job_id, tenant)
         if job.document_sha256 != sha256:
             raise InvalidOption(f"job {job_id} read another document")
         result = self._result(job)
         if result is None:
-            raise InvalidOption(f"job {job_id} has no result to search (it is {job.status})")
+            raise InvalidOption(f"job {job_id} has no result to {purpose} (it is {job.status})")
+        return job, result
+
+    def make_current(self, tenant: str, sha256: str, job_id: str) -> None:
+        self._document(tenant, sha256)
+        _, result = self._version_result(tenant, sha256, job_id, "search")
         with self._sessions.begin() as session:
             index_result(session, session.get_one(Job, job_id), result)
 
     def compare(self, tenant: str, sha256: str, a: str, b: str) -> Comparison:
         self._document(tenant, sha256)
-        results = []
-        for job_id in (a, b):
-            job = self._jobs.get(job_id, tenant)
-            if job.document_sha256 != sha256:
-                raise InvalidOption(f"job {job_id} read another document")
-            result = self._result(job)
-            if result is None:
-                raise InvalidOption(f"job {job_id} has no result to compare (it is {job.status})")
-            results.append(result)
-        first, second = results
+        first = self._version_result(tenant, sha256, a, "compare")[1]
+        second = self._version_result(tenant, sha256, b, "compare")[1]
         lines_a, lines_b = first.text.splitlines(), second.text.splitlines()
         diff = list(difflib.unified_diff(lines_a, lines_b, fromfile=a, tofile=b, lineterm=""))[:MAX_DIFF_LINES]
         similarity = difflib.SequenceMatcher(None, first.text, second.text, autojunk=False).ratio()

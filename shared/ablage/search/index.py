@@ -5,6 +5,7 @@ terms along)."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
@@ -34,51 +35,37 @@ def _page_text(page: Page) -> str:
 
 def page_rows(job: Job, result: OcrResult) -> list[SearchPage]:
     seller, total = _invoice_fields(result)
+
+    def row(number: int, engine: str, size: tuple[int, int], page_text: str, words: list[list[Any]]) -> SearchPage:
+        return SearchPage(
+            tenant_id=job.tenant_id,
+            document_sha256=job.document_sha256,
+            job_id=job.id,
+            page=number,
+            filename=job.filename,
+            engine=engine,
+            languages=list(result.languages),
+            filed_at=job.created_at,
+            seller=seller,
+            total=total,
+            width=size[0],
+            height=size[1],
+            text=page_text,
+            words=words,
+            flagged=False,
+            review_reasons=[],
+        )
+
     rows = []
     for page in result.pages:
         words = [[word.text, *word.bbox] for line in page.lines() for word in line.words]
-        rows.append(
-            SearchPage(
-                tenant_id=job.tenant_id,
-                document_sha256=job.document_sha256,
-                job_id=job.id,
-                page=page.number,
-                filename=job.filename,
-                engine=page.engine or result.engine.name,
-                languages=list(result.languages),
-                filed_at=job.created_at,
-                seller=seller,
-                total=total,
-                width=page.width,
-                height=page.height,
-                text=_page_text(page),
-                words=words,
-                flagged=bool(page.review and page.review.flagged),
-                review_reasons=list(page.review.reasons) if page.review and page.review.flagged else [],
-            )
-        )
+        found = row(page.number, page.engine or result.engine.name, (page.width, page.height), _page_text(page), words)
+        if page.review is not None and page.review.flagged:
+            found.flagged, found.review_reasons = True, list(page.review.reasons)
+        rows.append(found)
     if not result.pages and result.text:
         # A document read from its XML (an XRechnung) has no pages: its text is found as page 1, without boxes.
-        rows.append(
-            SearchPage(
-                tenant_id=job.tenant_id,
-                document_sha256=job.document_sha256,
-                job_id=job.id,
-                page=1,
-                filename=job.filename,
-                engine=result.engine.name,
-                languages=list(result.languages),
-                filed_at=job.created_at,
-                seller=seller,
-                total=total,
-                width=0,
-                height=0,
-                text=result.text,
-                words=[],
-                flagged=False,
-                review_reasons=[],
-            )
-        )
+        rows.append(row(1, result.engine.name, (0, 0), result.text, []))
     return rows
 
 
