@@ -187,3 +187,21 @@ def test_snippet_keeps_only_text_and_marks(browser: Browser, service: Served) ->
     )
     assert built == ["a &lt;b&gt; &amp; <mark>Rechnung</mark> kursivwindow.hacked = 2", None]
     context.close()
+
+
+def test_a_page_flagged_for_review_shows_in_the_job_list_and_the_hits(browser: Browser, service: Served) -> None:
+    # A Fraktur line read with a broken word ("Gru d") and a hyphen's stub: 2 of its 8 words are doubtful.
+    line = DATA / "documents" / "de_fraktur_line_andreas_fenitschka_1898_0033_026.tif"
+    context, page = new_page(browser)
+    page.goto(service.base + "/")
+    upload(page, [line])
+    job = row(page, line.name)
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=OCR_TIMEOUT_MS)
+    expect(job).to_have_attribute("data-flagged", "1")
+    expect(job.locator(".meta")).to_contain_text("to check: page 1")
+    search(page, "Heimat verehren")
+    hit = page.locator("#hits li.hit").filter(has_text=line.name)
+    expect(hit).to_have_attribute("data-flagged", "true")
+    expect(hit.locator(".meta")).to_contain_text("to check:")
+    shot(page, "26-flagged")
+    context.close()

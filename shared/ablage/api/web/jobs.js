@@ -148,6 +148,9 @@ export class JobList {
     row.cancel.textContent = t("cancel");
     row.remove.textContent = t("delete");
     if (job.error && job.status === "failed") row.meta.textContent += ` · ${job.error.title || ""} ${job.error.detail || ""}`;
+    const flagged = job.flagged_pages || [];
+    row.li.dataset.flagged = String(flagged.length);
+    if (flagged.length) row.meta.textContent += ` · ${t("flaggedPages", { pages: flagged.join(", ") })}`;
   }
 
   relabel() {

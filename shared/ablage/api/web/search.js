@@ -136,6 +136,8 @@ export class Search {
     const facts = [`${t("engineOf")}: ${hit.engine}`, `${t("filedOn")}: ${date(hit.filed_at)}`];
     if (hit.seller) facts.push(`${t("seller")}: ${hit.seller}`);
     if (hit.total !== null && hit.total !== undefined) facts.push(`${t("total")}: ${amount(hit.total)}`);
+    if (hit.flagged) facts.push(t("flaggedHit", { reasons: (hit.review_reasons || []).join("; ") }));
+    li.dataset.flagged = String(Boolean(hit.flagged));
     li.append(open, snippet, span("meta", facts.join(" · ")));
     return li;
   }
