@@ -53,6 +53,11 @@ async def test_german_words_phrases_prefixes_and_filters(contract_app: RunningAp
         assert await _search(a, '"AG Kunden"') == []
         assert _files(await _search(a, "Lieferant*")) == {"einfach.pdf", "rabatte.pdf"}
         assert await _search(a, "Lieferantx*") == []
+        # Numbers, dates and codes as printed, on both backends.
+        assert _files(await _search(a, "471102")) == {"einfach.pdf", "rabatte.pdf"}
+        assert _files(await _search(a, "05.03.2018")) == {"einfach.pdf"}
+        assert _files(await _search(a, "DE123456789")) == {"einfach.pdf", "rabatte.pdf"}
+        assert await _search(a, "05.03.2019") == []
         # Every word must occur: one that is on neither page finds nothing.
         assert await _search(a, "Rechnung Zahnarzt") == []
 
@@ -68,6 +73,7 @@ async def test_german_words_phrases_prefixes_and_filters(contract_app: RunningAp
         sellers = await _search(a, "Rechnung", seller="lieferant gmbh")
         assert _files(sellers) == {"einfach.pdf", "rabatte.pdf"} and sellers[0]["seller"] == "Lieferant GmbH"
         assert await _search(a, "Rechnung", seller="Zahnarzt") == []
+        assert await _search(a, "Rechnung", seller="%") == []  # a letter, not a wildcard
         total = next(h for h in hits if h["document"]["filename"] == "einfach.pdf")["total"]
         assert total is not None and _files(await _search(a, "Rechnung", total=str(total))) == {"einfach.pdf"}
         printed = str(total).replace(".", ",")  # as a German invoice prints it

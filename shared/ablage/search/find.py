@@ -94,8 +94,10 @@ def _where(filters: Filters, params: dict[str, Any], dialect: str) -> list[str]:
         else:
             clauses.append("EXISTS (SELECT 1 FROM json_each(sp.languages) WHERE json_each.value = :language)")
     if filters.seller is not None:
-        params["seller"] = f"%{filters.seller.lower()}%"
-        clauses.append("lower(sp.seller) LIKE :seller")
+        # The caller's % and _ are letters here, not wildcards.
+        escaped = filters.seller.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["seller"] = f"%{escaped}%"
+        clauses.append("lower(sp.seller) LIKE :seller ESCAPE '\\'")
     if filters.total is not None:
         # In cents: SQLite keeps NUMERIC as a float, which an exact decimal would not equal.
         params["cents"] = int((filters.total * 100).to_integral_value())
@@ -126,7 +128,11 @@ def _postgres(session: Session, query: Query, clauses: list[str], params: dict[s
         f"WHERE sp.tsv @@ q.query AND {' AND '.join(clauses)} "
         f"ORDER BY score DESC, sp.id DESC LIMIT :limit OFFSET :offset"
     )
-    return [(row.id, float(row.score), _headline(row.snippet)) for row in session.execute(statement, params)]
+    # ts_headline marks what its own parser finds; a number or code it keeps whole is marked here instead.
+    return [
+        (row.id, float(row.score), snippet if "<mark>" in (snippet := _headline(row.snippet)) else "")
+        for row in session.execute(statement, params)
+    ]
 
 
 def _sqlite(session: Session, query: Query, clauses: list[str], params: dict[str, Any]) -> _Found:

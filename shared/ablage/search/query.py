@@ -1,5 +1,6 @@
 """The search box's query language: words (all must occur), ``"a phrase"`` (its words in this order) and
-``prefix*`` (a word that starts so), as in a web search."""
+``prefix*`` (a word that starts so), as in a web search. A word written with punctuation inside (an invoice number,
+a date, an address) is the phrase of its parts, as the index holds it."""
 
 from __future__ import annotations
 
@@ -59,6 +60,10 @@ def parse_query(text: str) -> Query:
             prefixes.append(stem(words(bare)[-1]))
             raw_prefixes.append(words(bare)[-1])
             found_words.extend(words(bare)[:-1])
+        elif len(words(bare)) > 1:
+            # RE-20140519/499, 19.05.2014, info@example.de: one thing written with punctuation, found as a phrase.
+            phrases.append(tuple(stem(part) for part in words(bare)))
+            raw_phrases.append(" ".join(words(bare)))
         else:
             found_words.extend(words(bare))
     count = len(found_words) + len(prefixes) + sum(len(phrase) for phrase in phrases)

@@ -39,8 +39,11 @@ def upgrade() -> None:
     op.create_index("ix_search_pages_job_id", "search_pages", ["job_id"])
     op.create_index("ix_search_pages_tenant_document", "search_pages", ["tenant_id", "document_sha256"])
     if op.get_bind().dialect.name == "postgresql":
+        # Punctuation is a word break, as for the SQLite index: PostgreSQL's parser would keep RE-20140519/499,
+        # 19.05.2014, 1.234,56 and info@example.de as tokens of their own, which no query word matches.
         op.execute(
-            "ALTER TABLE search_pages ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('german', text)) STORED"
+            "ALTER TABLE search_pages ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
+            "(to_tsvector('german', regexp_replace(text, '[[:punct:]]+', ' ', 'g'))) STORED"
         )
         op.execute("CREATE INDEX ix_search_pages_tsv ON search_pages USING gin (tsv)")
     else:
