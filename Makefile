@@ -1,4 +1,4 @@
-.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready bench-pages bench-capacity bench-archive bench-archive-speed accuracy clean lint-deploy
+.PHONY: run test lint contract bench bench-gpu bench-queue bench-ready bench-pages bench-capacity bench-archive bench-archive-speed bench-search accuracy clean lint-deploy
 
 run:  ## serve the API on embedded defaults at http://localhost:8000
 	scripts/run
@@ -48,6 +48,11 @@ bench-archive:  ## archive copy (PDF/A) size and time vs OCRmyPDF's default PDF/
 bench-archive-speed:  ## archive copy size and pages/min vs OCRmyPDF on 6-page colour, grey, bilevel scans (page executor)
 	scripts/bootstrap dev,cpu,gpu
 	.venv/bin/python -m bench.archive_speed
+
+bench-search:  ## search p50/p99 over 100,000 pages on PostgreSQL and SQLite; indexing cost per page vs OCR's
+	scripts/bootstrap dev,cpu,gpu
+	scripts/services
+	.venv/bin/python -m bench.search_speed
 
 accuracy:  ## engine accuracy on the documents with ground truth
 	scripts/bootstrap dev,cpu,gpu
