@@ -145,6 +145,14 @@ async def test_a_query_without_words_or_too_long_is_a_400(client: httpx.AsyncCli
 
 
 async def test_bad_filters_are_a_400(client: httpx.AsyncClient) -> None:
-    for params in ({"from": "gestern"}, {"total": "viel"}, {"limit": "0"}, {"limit": "101"}, {"language": "deu"}):
+    for params in (
+        {"from": "gestern"},
+        {"total": "viel"},
+        {"limit": "0"},
+        {"limit": "101"},
+        {"language": "deu"},
+        {"seller": "a\x00b"},
+        {"engine": "\x00"},
+    ):
         response = await client.get(SEARCH, params={"q": "Rechnung", **params})
         assert_problem(response, 400)

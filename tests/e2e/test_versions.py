@@ -96,6 +96,9 @@ async def test_another_tenants_document_and_bad_requests(contract_app: RunningAp
             assert_problem(response, 404, "/problems/document-not-found")
         assert_problem(await a.get(f"{DOCUMENTS_API}/{'0' * 64}/versions"), 404, "/problems/document-not-found")
         assert_problem(await a.get(f"{DOCUMENTS_API}/not-a-hash/versions"), 404, "/problems/document-not-found")
+        assert_problem(await a.get(f"{DOCUMENTS_API}/{'0' * 63}%00/versions"), 404, "/problems/document-not-found")
+        compare = f"{versions}/compare"
+        assert_problem(await a.get(compare, params={"a": job["id"], "b": "x\x00"}), 404, "/problems/job-not-found")
         assert_problem(await a.post(versions, json={"colour": "blue"}), 400)
         assert_problem(await a.post(versions, json={"script": "gothic"}), 400)
         assert_problem(await a.post(versions, json={"service": "nowhere"}), 422, "/problems/invalid-option")

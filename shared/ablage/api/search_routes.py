@@ -114,6 +114,8 @@ def build_search_router() -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=MAX_HITS, description="hits per answer")] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000, description="hits to skip")] = 0,
     ) -> SearchAnswer:
+        if any("\x00" in value for value in (q, engine or "", seller or "", total or "")):
+            raise BadRequest("a search parameter holds a NUL character")
         amount = parse_amount(total) if total is not None else None
         if total is not None and amount is None:
             raise BadRequest(f"total: {total!r} is not an amount such as 559.84 or 1.234,56")

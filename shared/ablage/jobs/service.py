@@ -407,6 +407,9 @@ class JobService:
 
     def get(self, job_id: str, tenant: str) -> Job:
         """The tenant's job; another tenant's is as absent as one that never existed (404, never 403)."""
+        if "\x00" in job_id:
+            # No job has such an id, and PostgreSQL refuses the string outright.
+            raise JobNotFound(f"there is no job {job_id!r}")
         with self._sessions() as session:
             job = session.get(Job, job_id)
             if job is None or job.tenant_id != tenant:

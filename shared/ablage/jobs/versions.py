@@ -5,6 +5,7 @@ stored original without an upload; two versions are compared by their text and t
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from ablage.results.render import ResultFormat
 from ablage.search.index import index_result
 from ablage.storage.base import Area
 
+_SHA256 = re.compile("[0-9a-f]{64}")
 # A diff longer than this is cut: two readings of a long document by different engines differ on most lines.
 MAX_DIFF_LINES = 2000
 
@@ -58,6 +60,9 @@ class DocumentVersions:
         self._jobs = jobs
 
     def _document(self, tenant: str, sha256: str) -> Document:
+        if not _SHA256.fullmatch(sha256):
+            # No document has such a name; the database is not asked (PostgreSQL refuses some strings outright).
+            raise DocumentNotFound(f"there is no document {sha256!r}")
         with self._sessions() as session:
             document = session.get(Document, (tenant, sha256))
         if document is None:
