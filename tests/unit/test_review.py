@@ -87,3 +87,41 @@ def test_the_system_word_lists_know_inflected_german_and_english() -> None:
     lists = [words for words in (lexicon("de"), lexicon("en")) if words is not None]
     page = _page(("Rechnungen", 0.95), ("Bestellung", 0.95), ("invoices", 0.95), ("zuzüglich", 0.95))
     assert review_page(page, lists, 0.12).score == 0.0
+
+
+def test_printed_totals_that_do_not_add_up_flag_the_page() -> None:
+    lines = [("Summe netto: 496,00 €", 0.95), ("Zuzügl. USt: 68,84 €", 0.95), ("Summe inkl. USt: 559,84 €", 0.95)]
+
+    def page(*rows: tuple[str, float]) -> Page:
+        built = [
+            Line(
+                bbox=(0, 12 * i, 100, 12 * i + 10),
+                text=text,
+                confidence=c,
+                words=[Word(bbox=(0, 12 * i, 100, 12 * i + 10), text=part, confidence=c) for part in text.split()],
+            )
+            for i, (text, c) in enumerate(rows)
+        ]
+        return Page(
+            number=1,
+            width=100,
+            height=50,
+            dpi=300,
+            source=PageSource.ocr,
+            engine="t",
+            confidence=0.95,
+            blocks=[Block(bbox=(0, 0, 100, 40), lines=built)],
+        )
+
+    wrong = review_pages([page(*lines)], ["xx"])[0].review
+    assert wrong is not None and wrong.flagged
+    assert "net 496.00 + VAT 68.84 is 564.84, the page says 559.84" in wrong.reasons[0]
+    right = [(text.replace("68,84", "63,84"), c) for text, c in lines]
+    assert review_pages([page(*right)], ["xx"])[0].review.flagged is False  # type: ignore[union-attr]
+    # A VAT id is no amount of tax, and a page that names no net amount is not checked.
+    assert (
+        review_pages([page(("USt-IdNr. DE123456789 12,00", 0.9), ("Gesamtbetrag 99,00", 0.9))], ["xx"])[
+            0
+        ].review.flagged
+        is False
+    )  # type: ignore[union-attr]

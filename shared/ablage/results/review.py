@@ -5,7 +5,8 @@ A word is doubtful when the engine read it with low confidence, or when it has t
 lists of the document's languages do not know it; the page's score is the share of its words that are doubtful,
 and the page is flagged when that share reaches the tenant's threshold. Words that become known when a letter
 engines often confuse is swapped (a/ä, o/ö, u/ü, ss/ß, 0/O, 1/l) are named with the word they likely are. A total
-read on the page that differs from the document's e-invoice XML flags its page whatever the score."""
+read on the page that differs from the document's e-invoice XML, or printed totals that do not add up (net and VAT
+against the gross), flag the page whatever the score."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ablage.invoices.fields import FieldSource, KeyField
 from ablage.lexicon import Lexicon, lexicon
 from ablage.results.model import Page, PageSource, Review, Word
 from ablage.results.spelling import modern_word
+from ablage.results.totals_check import totals_mismatch
 
 DEFAULT_THRESHOLD = 0.12
 # Below this an engine's own confidence says the word is a guess (Tesseract and RapidOCR alike: correct words of
@@ -153,6 +155,11 @@ def review_pages(
 ) -> list[Page]:
     lexicons = [words for words in (lexicon(code) for code in languages) if words is not None]
     mismatches = _mismatches(key_fields)
+    for page in pages:
+        if page.source is not PageSource.text_layer:
+            sums = totals_mismatch([line.text for line in page.lines()])
+            if sums is not None:
+                mismatches.setdefault(page.number, []).append(sums)
     return [
         page.model_copy(update={"review": review_page(page, lexicons, threshold, mismatches.get(page.number, ()))})
         for page in pages
