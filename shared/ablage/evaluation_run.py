@@ -77,12 +77,20 @@ def evaluate(
                 script, fraktur = Script.auto, engines.pages(FRAKTUR_ENGINE)
         else:
             engine = engines.pages(engine_name)
+        # auto reviews its unsure pages with a second opinion, as the service does.
+        second = None
+        if engine_name == AUTO and settings.ocr.second_opinion and engines.is_available(FRAKTUR_ENGINE):
+            second = engines.pages(FRAKTUR_ENGINE)
         for path in corpus_documents(corpus):
             truth, fields = _ground_truth(path)
             # Scored in the spelling of its ground truth: modern where there is a modernised one.
             spelling = Spelling.modern if _ground_truth_modern(path) else Spelling.printed
             reading = ReadingOptions(
-                script=script, fraktur_engine=FRAKTUR_ENGINE, spelling=spelling, deskew=settings.ocr.deskew
+                script=script,
+                fraktur_engine=FRAKTUR_ENGINE,
+                spelling=spelling,
+                deskew=settings.ocr.deskew,
+                second_engine=FRAKTUR_ENGINE if second is not None else None,
             )
             started = time.perf_counter()
             pages = ocr_file(
@@ -94,6 +102,7 @@ def evaluate(
                 timeout=settings.ocr.processing_timeout,
                 reading=reading,
                 fraktur=fraktur,
+                second=second,
             )
             seconds = time.perf_counter() - started
             text = "\n".join(line.text for page in pages for line in page.lines())

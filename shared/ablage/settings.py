@@ -108,6 +108,9 @@ class OcrSettings(_Env):
     max_queue_depth: int = Field(1000, gt=0, description="queued jobs before uploads get 503")
     detect_orientation: bool = True
     deskew: bool = Field(True, description="straighten scans laid 0.3-10 degrees askew before OCR (DESKEW)")
+    second_opinion: bool = Field(
+        True, description="a page its engine read unsure (below 0.9) is read by Tesseract too, for its review"
+    )
     review_threshold: float = Field(
         0.12, gt=0, le=1, description="share of doubtful words at which a page is flagged for review; per tenant too"
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ablage.invoices.fields import FieldSource, KeyField
 from ablage.lexicon import Lexicon, lexicon
-from ablage.results.model import Block, Line, Page, PageSource, Word
+from ablage.results.model import Block, Line, Page, PageSource, Reading, Word
 from ablage.results.review import review_page, review_pages
 
 WORDS = Lexicon(frozenset({"Rechnung", "Summe", "netto", "zuzüglich", "Straße", "Betrag", "Rohr", "der", "die"}))
@@ -125,3 +125,14 @@ def test_printed_totals_that_do_not_add_up_flag_the_page() -> None:
         ].review.flagged
         is False
     )  # type: ignore[union-attr]
+
+
+def test_two_engines_that_disagree_flag_the_page() -> None:
+    page = _page(("Rechnung", 0.85), ("Summe", 0.85))
+    disagreeing = page.model_copy(
+        update={"reading": Reading(reason="the job's engine", second_engine="tesseract", agreement=0.5)}
+    )
+    review = review_page(disagreeing, [WORDS], 0.12)
+    assert review.flagged and "the engines disagree: t and tesseract share only 50% of the words" in review.reasons
+    agreeing = page.model_copy(update={"reading": Reading(reason="the job's engine", agreement=0.95)})
+    assert not review_page(agreeing, [WORDS], 0.12).flagged

@@ -130,6 +130,18 @@ def _fraktur_engine(work: PageWork) -> PageEngine | None:
         return None
 
 
+def _second_engine(work: PageWork) -> PageEngine | None:
+    name = work.reading.second_engine
+    if name is None or work.engine is None or name == work.engine:
+        return None
+    try:
+        return page_engine(_engine(name))
+    except EngineUnavailable as exc:
+        # A second opinion is a refinement: without its engine the page is reviewed on its own reading.
+        log.warning("page process %d reads without a second opinion: %s", os.getpid(), exc.detail)
+        return None
+
+
 def _document(path: str, kind: str) -> DocumentSource:
     """The document, opened once for all the pages this process reads of it."""
     state = _state()
@@ -187,7 +199,7 @@ def read(work: PageWork, timeout: float | None) -> PageOutcome:
     try:
         source = _document(work.path, work.kind)
         engine = page_engine(_engine(work.engine)) if work.engine is not None else None
-        return read_page(source, work, engine, timeout, _fraktur_engine(work))
+        return read_page(source, work, engine, timeout, _fraktur_engine(work), _second_engine(work))
     except MemoryError:
         pass
     _forget_document()

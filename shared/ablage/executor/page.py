@@ -16,11 +16,13 @@ from ablage.documents.pages import DocumentSource
 from ablage.documents.skew import onto_original, straighten
 from ablage.engines.base import PageEngine
 from ablage.engines.scripts import Script, fraktur_languages, reads_fraktur
+from ablage.evaluation import word_f1
 from ablage.lexicon import lexicon
 from ablage.results.archive_pdf import write_page
 from ablage.results.fraktur_words import correct_fraktur
 from ablage.results.model import Page, Reading
 from ablage.results.page_image import Optimize
+from ablage.results.review import review_page
 from ablage.results.spelling import Spelling, modernise
 from ablage.results.thumbnail import render_thumbnail
 
@@ -36,6 +38,9 @@ class ReadingOptions:
     spelling: Spelling = Spelling.printed
     deskew: bool = True
     """Straighten a scan laid askew (0.3-10 degrees) before OCR."""
+    second_engine: str | None = None
+    """An engine that reads a Latin page again where its own engine was unsure; how far the two agree goes to
+    the page's review."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,17 @@ def write_layer(image: Image.Image, page: Page, layer_dir: str, optimize: Optimi
 _FRAKTUR_MARGIN = 0.1
 
 
+# A page its engine read less confidently than this, or with this share of doubtful words (ablage.results.review),
+# is read by the second engine too. RapidOCR is confident even where it misreads (0.96 on a Fraktur page), so its
+# doubtful words count; a clean invoice has 0-5 % of them (names, codes), so most pages are read once.
+_SECOND_OPINION_BELOW = 0.9
+_SECOND_OPINION_DOUBTFUL = 0.06
+
+
+def _text(page: Page) -> str:
+    return "\n".join(line.text for line in page.lines())
+
+
 @dataclass(frozen=True)
 class _Readers:
     work: PageWork
@@ -122,11 +138,18 @@ class _Readers:
     fraktur: PageEngine | None
     dpi: int
     timeout: float | None
+    second: PageEngine | None = None
 
     def recognize(self, engine: PageEngine, image: Image.Image, languages: tuple[str, ...]) -> Page:
         return engine.recognize(
             image, page_number=self.work.number, dpi=self.dpi, languages=languages, timeout=self.timeout
         )
+
+    def unsure(self, page: Page) -> bool:
+        if page.confidence < _SECOND_OPINION_BELOW:
+            return True
+        lexicons = [words for words in (lexicon(code) for code in self.work.languages) if words is not None]
+        return review_page(page, lexicons, threshold=1.0).score >= _SECOND_OPINION_DOUBTFUL
 
     def choose(self, image: Image.Image) -> tuple[Page, Script, str]:
         """Reads the (straightened) image with the engine and models its script calls for."""
@@ -158,6 +181,11 @@ class _Readers:
         straightened = straighten(image) if options.deskew else None
         seen = straightened.image if straightened is not None else image
         page, script, reason = self.choose(seen)
+        agreement = None
+        second = self.second
+        if second is not None and script is Script.latin and self.unsure(page):
+            other = self.recognize(second, seen, self.work.languages)
+            agreement = round(word_f1(_text(other), _text(page)).f1, 4)
         if straightened is not None:
             page = onto_original(page, straightened)
         corrected = 0
@@ -167,7 +195,15 @@ class _Readers:
         if options.spelling is Spelling.modern:
             page = modernise(page, fraktur=script is Script.fraktur)
         skew = straightened.angle if straightened is not None else 0.0
-        reading = Reading(script=script.value, reason=reason, skew=skew, rotation=rotation, corrected=corrected)
+        reading = Reading(
+            script=script.value,
+            reason=reason,
+            skew=skew,
+            rotation=rotation,
+            corrected=corrected,
+            second_engine=options.second_engine if agreement is not None else None,
+            agreement=agreement,
+        )
         return page.model_copy(update={"reading": reading})
 
 
@@ -177,8 +213,10 @@ def read_page(
     engine: PageEngine | None,
     timeout: float | None,
     fraktur: PageEngine | None = None,
+    second: PageEngine | None = None,
 ) -> PageOutcome:
-    """``fraktur``: the engine for pages in Fraktur (``work.script``), None where there is none."""
+    """``fraktur``: the engine for pages in Fraktur (``work.script``), None where there is none; ``second``: the
+    engine of a second opinion (``work.reading.second_engine``), None where there is none."""
     page_input = source.page(work.number, want_text_layer=not work.force_ocr)
     if page_input.text_page is not None:
         return PageOutcome(work.number, page_input.dpi, page_input.text_page)
@@ -190,7 +228,7 @@ def read_page(
             image, _ = upright(image)
         return PageOutcome(work.number, page_input.dpi, None, RenderedImage.of(image), thumbnail)
 
-    readers = _Readers(work, engine, fraktur, page_input.dpi, timeout)
+    readers = _Readers(work, engine, fraktur, page_input.dpi, timeout, second if second is not engine else None)
     page = readers.read(image, 0)
     if work.detect_orientation and not reads_upright(page):
         turned, degrees = upright(image)

@@ -47,6 +47,7 @@ def recognize_pages(
     on_page: PageCallback | None = None,
     reading: ReadingOptions | None = None,
     fraktur: PageEngine | None = None,
+    second: PageEngine | None = None,
 ) -> list[Page]:
     """In this process, one page after another: text-layer pages are read, the rest turned upright and OCR'd;
     ``deadline`` is a monotonic time, checked between pages and handed to the engine."""
@@ -67,7 +68,7 @@ def recognize_pages(
             detect_orientation,
             reading=reading or READ_AS_ASKED,
         )
-        page = read_page(source, work, engine, remaining, fraktur).page
+        page = read_page(source, work, engine, remaining, fraktur, second).page
         assert page is not None
         if time.monotonic() > deadline:
             raise ProcessingTimeout(f"page {number} finished after the processing timeout ran out")
@@ -254,6 +255,7 @@ def ocr_file(
     timeout: float = 600,
     reading: ReadingOptions | None = None,
     fraktur: PageEngine | None = None,
+    second: PageEngine | None = None,
 ) -> list[Page]:
     """OCR a file's pages (all by default) outside any job, text layers ignored: evaluation and benchmarks."""
     source = open_document(path, sniff(path), upload)
@@ -268,6 +270,7 @@ def ocr_file(
             deadline=time.monotonic() + timeout,
             reading=reading,
             fraktur=fraktur,
+            second=second,
         )
     finally:
         source.close()

@@ -48,6 +48,10 @@ from ablage.results.thumbnail import THUMBNAIL_KEY
 from ablage.search.index import index_result
 from ablage.storage.base import Area, StorageError
 
+# The engine of a second opinion: it reads every language whose model is installed, and differs from the others
+# in how it fails.
+SECOND_OPINION = "tesseract"
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -238,6 +242,7 @@ class JobProcessor:
                     fraktur_engine=FRAKTUR_ENGINE if job.script != Script.latin else None,
                     spelling=Spelling(job.spelling),
                     deskew=self._settings.ocr.deskew,
+                    second_engine=self._second_engine(job),
                 ),
                 thumbnail=not self._storage.exists(Area.thumbnails, thumbnail_key),
             )
@@ -335,6 +340,12 @@ class JobProcessor:
             original,
             review_threshold=self._review_threshold(job.tenant_id),
         )
+
+    def _second_engine(self, job: Job) -> str | None:
+        """Tesseract, for a second opinion on the unsure pages of a job read by another engine on the CPU."""
+        if not self._settings.ocr.second_opinion or job.engine == SECOND_OPINION or job.queue != "cpu":
+            return None
+        return SECOND_OPINION if self._engines.is_available(SECOND_OPINION) else None
 
     def _review_threshold(self, tenant: str) -> float:
         with self._sessions() as session:

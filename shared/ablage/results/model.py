@@ -67,6 +67,12 @@ class Reading(BaseModel):
         description="words of a Fraktur page whose misread letters (f for ſ, < for ch, ß for tz) the German word "
         "list put right",
     )
+    second_engine: str | None = Field(
+        None, description="the engine that read the page again because its own engine was unsure"
+    )
+    agreement: float | None = Field(
+        None, ge=0, le=1, description="word F1 between the two engines' readings, where a second one read it"
+    )
 
 
 class Review(BaseModel):

@@ -19,6 +19,8 @@ from ablage.results.spelling import modern_word
 from ablage.results.totals_check import totals_mismatch
 
 DEFAULT_THRESHOLD = 0.12
+# Two engines that read a page with less agreement than this (word F1) cannot both be right, and likely neither is.
+DISAGREEMENT = 0.8
 # Below this an engine's own confidence says the word is a guess (Tesseract and RapidOCR alike: correct words of
 # the corpus score 0.85-1.0, misread ones mostly below 0.6).
 _LOW_WORD_CONFIDENCE = 0.6
@@ -119,6 +121,13 @@ def review_page(page: Page, lexicons: Sequence[Lexicon], threshold: float, misma
         doubtful += is_low or is_unknown
     score = round(doubtful / len(words), 4)
     flagged = score >= threshold or bool(mismatches)
+    reading = page.reading
+    if reading is not None and reading.agreement is not None and reading.agreement < DISAGREEMENT:
+        flagged = True
+        reasons.append(
+            f"the engines disagree: {page.engine} and {reading.second_engine} share only {reading.agreement:.0%} "
+            "of the words"
+        )
     if score >= threshold:
         reasons.append(f"{score:.0%} of its {len(words)} words are doubtful (threshold {threshold:.0%})")
         if low:
