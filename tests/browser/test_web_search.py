@@ -89,15 +89,17 @@ def test_search_opens_the_hit_with_its_words_marked(browser: Browser, service: S
     expect(page.locator("#hits li")).to_have_count(0)
     shot(page, "22-search-nothing")
 
-    # An empty box is said without asking the service; a query of no words is the service's 400, shown.
+    # An empty box, or one of signs alone, is said without asking the service.
     search(page, "   ")
     expect(page.locator("#search-problem")).to_have_text("Enter a word to search for.")
     expect(page.locator("#search-q")).to_be_focused()
     expect(page.locator("#search-status")).to_be_empty()
     search(page, "!!!")
-    expect(page.locator("#search-problem")).to_have_text(
-        "The request was incomplete or malformed. (q: give at least one word to search for)"
-    )
+    expect(page.locator("#search-problem")).to_have_text("Enter a word to search for.")
+    # A total that is no amount is the service's 400, shown.
+    page.locator("#search-total").evaluate("(box, value) => { box.value = value; }", "zwölf")
+    search(page, "Rechnung")
+    expect(page.locator("#search-problem")).to_contain_text("malformed")
     expect(page.locator("#hits li")).to_have_count(0)
     shot(page, "23-search-refused")
     context.close()

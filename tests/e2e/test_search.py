@@ -138,7 +138,7 @@ async def test_an_ocr_page_is_found_with_the_boxes_of_its_words(ocr_client: http
     assert "<mark>quick</mark> <mark>brown</mark>" in hits[0]["snippet"]
 
 
-@pytest.mark.parametrize("q", ["", " ", '"', "***", "x" * 501, " ".join(f"w{i}" for i in range(21))], ids=repr)
+@pytest.mark.parametrize("q", ["", " ", '"', "***", "x" * 501, "a\x00b"], ids=repr)
 async def test_a_query_without_words_or_too_long_is_a_400(client: httpx.AsyncClient, q: str) -> None:
     response = await client.get(SEARCH, params={"q": q})
     assert_problem(response, 400)

@@ -3,6 +3,7 @@ snippet and the boxes of the words that matched."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -14,11 +15,31 @@ from ablage.amounts import parse_amount
 from ablage.api.auth import CallerDep
 from ablage.api.responses import problems
 from ablage.api.state import StateDep
-from ablage.errors import BadRequest
 from ablage.jobs.routes import ServiceRoute
 from ablage.search.find import Filters, Hit
+from ablage.search.query import MAX_QUERY
 
 MAX_HITS = 100
+# PostgreSQL refuses a NUL in any string: such a parameter is malformed, said in the schema.
+_NO_NUL = r"^[^\x00]*$"
+# An amount as invoices print it: 559.84, 1.234,56, 1 234,56, 1234.
+_AMOUNT = (
+    r"^-?([0-9]{1,3}(\.[0-9]{3})+(,[0-9]{1,2})?|[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{1,2})?"
+    r"|[0-9]{1,3}( [0-9]{3})+([.,][0-9]{1,2})?|[0-9]+([.,][0-9]{1,2})?)$"
+)
+_CENTS = re.compile(r"^(-?)(.*?)(?:[.,]([0-9]{1,2}))?$")
+
+
+def _total(printed: str) -> Decimal:
+    """The amount of a total as the schema admits it; where the printed-amount parser has no reading (several
+    groups of thousands and no decimals: 1.234.567), its groups are joined."""
+    amount = parse_amount(printed)
+    if amount is not None:
+        return amount
+    match = _CENTS.match(printed)
+    assert match is not None
+    sign, whole, cents = match.groups()
+    return Decimal(f"{sign}{re.sub(r'[., ]', '', whole)}.{cents or '0'}")
 
 
 class HitDocument(BaseModel):
@@ -101,24 +122,31 @@ def build_search_router() -> APIRouter:
     def search(
         state: StateDep,
         caller: CallerDep,
-        # Length and content are checked by the query's parser, so that every bad query is one kind of problem.
-        q: Annotated[str, Query(description="the words to find")],
+        q: Annotated[
+            str,
+            Query(
+                max_length=MAX_QUERY,
+                # At least one letter or digit (a query of signs alone has no word to find), and no NUL.
+                pattern=r"^[^\x00]*[^\W_][^\x00]*$",
+                description="the words to find",
+            ),
+        ],
         filed_from: Annotated[date | None, Query(alias="from", description="uploaded on or after (ISO date)")] = None,
         filed_to: Annotated[date | None, Query(alias="to", description="uploaded on or before (ISO date)")] = None,
-        engine: Annotated[str | None, Query(max_length=64, description="the engine that read the page")] = None,
+        engine: Annotated[
+            str | None, Query(max_length=64, pattern=_NO_NUL, description="the engine that read the page")
+        ] = None,
         language: Annotated[str | None, Query(pattern="^[a-z]{2}$", description="a language it was read in")] = None,
-        seller: Annotated[str | None, Query(max_length=255, description="part of the invoice seller's name")] = None,
+        seller: Annotated[
+            str | None, Query(max_length=255, pattern=_NO_NUL, description="part of the invoice seller's name")
+        ] = None,
         total: Annotated[
-            str | None, Query(max_length=32, description="the invoice total, e.g. 559.84 or 1.234,56")
+            str | None, Query(max_length=32, pattern=_AMOUNT, description="the invoice total, e.g. 559.84 or 1.234,56")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_HITS, description="hits per answer")] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000, description="hits to skip")] = 0,
     ) -> SearchAnswer:
-        if any("\x00" in value for value in (q, engine or "", seller or "", total or "")):
-            raise BadRequest("a search parameter holds a NUL character")
-        amount = parse_amount(total) if total is not None else None
-        if total is not None and amount is None:
-            raise BadRequest(f"total: {total!r} is not an amount such as 559.84 or 1.234,56")
+        amount = _total(total) if total is not None else None
         filters = Filters(filed_from, filed_to, engine, language, seller, amount)
         found = state.jobs.search(caller.tenant, q, filters, limit + 1, offset)
         more = len(found) > limit

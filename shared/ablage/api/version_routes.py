@@ -14,6 +14,7 @@ from ablage.api.auth import CallerDep
 from ablage.api.job_view import JobAccepted, JobView, job_links, job_view
 from ablage.api.responses import LOCATION, problem, problems
 from ablage.api.state import AppState, StateDep
+from ablage.api.upload_form import LANGUAGES_PATTERN, PAGES_PATTERN
 from ablage.engines.scripts import Script
 from ablage.errors import InvalidOption
 from ablage.jobs.routes import ServiceRoute
@@ -25,7 +26,7 @@ from ablage.results.spelling import Spelling
 
 # Not pattern-checked: a string that is no document's hash names no document of the caller's (404), like one
 # that is another tenant's.
-Sha256 = Annotated[str, Path(max_length=64, description="the document's SHA-256, as its jobs show it")]
+Sha256 = Annotated[str, Path(description="the document's SHA-256, as its jobs show it")]
 JobId = Annotated[str, Query(min_length=1, max_length=36)]
 
 
@@ -50,10 +51,12 @@ class VersionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    service: str | None = Field(None, description="the service that reads it (cpu, ocr); default: the newest job's")
-    languages: str | None = Field(None, max_length=200, examples=["de,en"])
-    engine: str | None = Field(None, max_length=64)
-    pages: str | None = Field(None, max_length=200, examples=["1-3,5"])
+    service: str | None = Field(
+        None, pattern=r"^[a-z]+$", description="the service that reads it (cpu, ocr); default: the newest job's"
+    )
+    languages: str | None = Field(None, max_length=200, pattern=LANGUAGES_PATTERN, examples=["de,en"])
+    engine: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    pages: str | None = Field(None, max_length=200, pattern=PAGES_PATTERN, examples=["1-3,5"])
     force_ocr: bool = False
     script: Script = Script.auto
     spelling: Spelling = Spelling.printed

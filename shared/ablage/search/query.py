@@ -12,7 +12,6 @@ from ablage.search.terms import stem, words
 
 _PART = re.compile(r'"([^"]*)"|([^\s"]+)')
 MAX_QUERY = 500
-MAX_TERMS = 20
 
 
 class InvalidQuery(BadRequest):
@@ -69,8 +68,6 @@ def parse_query(text: str) -> Query:
     count = len(found_words) + len(prefixes) + sum(len(phrase) for phrase in phrases)
     if count == 0:
         raise InvalidQuery("q: give at least one word to search for")
-    if count > MAX_TERMS:
-        raise InvalidQuery(f"q: at most {MAX_TERMS} words")
     unique = tuple(dict.fromkeys(found_words))
     return Query(
         words=tuple(dict.fromkeys(stem(word) for word in unique)),

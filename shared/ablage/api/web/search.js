@@ -31,8 +31,9 @@ export class Search {
   run() {
     const q = $("search-q").value.trim();
     this.clear();
-    // The service would answer 400; an empty box is said here, in the page's language, without asking.
-    if (!q) {
+    // The service would answer 400; a box without a word (empty, or signs alone) is said here, in the page's
+    // language, without asking.
+    if (!/[\p{L}\p{N}]/u.test(q)) {
       this.problem.textContent = t("queryMissing");
       $("search-q").focus();
       return;
