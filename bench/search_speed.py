@@ -59,7 +59,7 @@ from ablage.db.models import SQLITE_TERMS, Document, Job, JobStatus, SearchPage,
 from ablage.db.session import make_engine, make_sessionmaker
 from ablage.invoices.fields import Invoice, Party, Totals
 from ablage.results.model import Block, EngineRef, Line, OcrResult, Page, PageSource, Word
-from ablage.search.find import Filters, _where, search_pages
+from ablage.search.find import Filters, postgres_tsquery, search_pages, sqlite_match, where_clauses
 from ablage.search.index import index_result, page_rows
 from ablage.search.query import Query, parse_query
 from ablage.search.terms import stem, words
@@ -451,30 +451,18 @@ class Backend:
         """The pages the ranking query of ``search_pages`` would rank: its conditions, built as find.py builds
         them, without its limit."""
         params: dict[str, Any] = {"tenant": tenant}
-        clauses = _where(filters, params, self.engine.dialect.name)
+        clauses = where_clauses(filters, params, self.engine.dialect.name)
         if self.sqlite:
-            parts = [f'"{word}"' for word in query.words]
-            parts += ['"' + " ".join(phrase) + '"' for phrase in query.phrases]
-            parts += [f'"{prefix}"*' for prefix in query.prefixes]
-            params["match"] = " AND ".join(parts)
+            params["match"] = sqlite_match(query)
             # The matches found once: as a join, the planner may probe FTS5 for each of the tenant's pages.
             statement = (
                 f"SELECT count(*) FROM search_pages sp WHERE sp.id IN "
                 f"(SELECT rowid FROM {SQLITE_TERMS} WHERE {SQLITE_TERMS} MATCH :match) AND {' AND '.join(clauses)}"
             )
         else:
-            tsqueries = []
-            for index, word in enumerate(query.raw_words):
-                params[f"w{index}"] = word
-                tsqueries.append(f"plainto_tsquery('german', :w{index})")
-            for index, phrase in enumerate(query.raw_phrases):
-                params[f"p{index}"] = phrase
-                tsqueries.append(f"phraseto_tsquery('german', :p{index})")
-            for index, prefix in enumerate(query.raw_prefixes):
-                params[f"x{index}"] = prefix + ":*"
-                tsqueries.append(f"to_tsquery('german', :x{index})")
+            tsquery = postgres_tsquery(query, params)
             statement = (
-                f"SELECT count(*) FROM search_pages sp, (SELECT {' && '.join(tsqueries)} AS query) AS q "
+                f"SELECT count(*) FROM search_pages sp, (SELECT {tsquery} AS query) AS q "
                 f"WHERE sp.tsv @@ q.query AND {' AND '.join(clauses)}"
             )
         with self.sessions() as session:

@@ -4,6 +4,7 @@ not installed, nothing is checked against it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,3 +37,8 @@ def lexicon(language: str) -> Lexicon | None:
         return None
     with path.open(encoding="utf-8", errors="replace") as lines:
         return Lexicon(frozenset(line.strip() for line in lines if line.strip()))
+
+
+def lexicons(languages: Sequence[str]) -> list[Lexicon]:
+    """The word lists installed of these languages."""
+    return [words for words in (lexicon(code) for code in languages) if words is not None]

@@ -30,6 +30,7 @@ from ablage.executor.page import PageOutcome, PageWork, read_page
 from ablage.invoices.embedded import EmbeddedInvoice, embedded_invoice
 from ablage.invoices.fields import Invoice
 from ablage.invoices.xml import read_invoice_xml
+from ablage.lexicon import lexicons as installed_lexicons
 from ablage.results.archive_pdf import Attachment, PdfOutput, write_archive
 from ablage.results.model import Page
 from ablage.results.page_preview import render_preview
@@ -83,6 +84,8 @@ def start(config: ChildConfig) -> None:
     for name, target in config.registered.items():
         register_engine(name, target)
     _STATE = _State(config.settings, {})
+    # The word lists (Fraktur correction, second opinions) are read once per process, before a page's clock runs.
+    installed_lexicons(config.settings.ocr.languages)
     if config.settings.ocr.deskew:
         try:
             warm_skew()

@@ -18,6 +18,7 @@ from ablage.engines.base import PageEngine
 from ablage.engines.scripts import Script, fraktur_languages, reads_fraktur
 from ablage.evaluation import word_f1
 from ablage.lexicon import lexicon
+from ablage.lexicon import lexicons as installed_lexicons
 from ablage.results.archive_pdf import write_page
 from ablage.results.fraktur_words import correct_fraktur
 from ablage.results.model import Page, Reading
@@ -148,7 +149,7 @@ class _Readers:
     def unsure(self, page: Page) -> bool:
         if page.confidence < _SECOND_OPINION_BELOW:
             return True
-        lexicons = [words for words in (lexicon(code) for code in self.work.languages) if words is not None]
+        lexicons = installed_lexicons(self.work.languages)
         return review_page(page, lexicons, threshold=1.0).score >= _SECOND_OPINION_DOUBTFUL
 
     def choose(self, image: Image.Image) -> tuple[Page, Script, str]:

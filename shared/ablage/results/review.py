@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ablage.invoices.fields import FieldSource, KeyField
-from ablage.lexicon import Lexicon, lexicon
+from ablage.lexicon import Lexicon
+from ablage.lexicon import lexicons as installed_lexicons
 from ablage.results.model import Page, PageSource, Review, Word
 from ablage.results.spelling import modern_word
 from ablage.results.totals_check import totals_mismatch
@@ -162,7 +163,7 @@ def review_pages(
     key_fields: Iterable[KeyField] = (),
     threshold: float = DEFAULT_THRESHOLD,
 ) -> list[Page]:
-    lexicons = [words for words in (lexicon(code) for code in languages) if words is not None]
+    lexicons = installed_lexicons(languages)
     mismatches = _mismatches(key_fields)
     for page in pages:
         if page.source is not PageSource.text_layer:

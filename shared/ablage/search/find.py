@@ -76,7 +76,7 @@ def _headline(raw: str) -> str:
     return html.escape(raw).replace(_START, "<mark>").replace(_STOP, "</mark>")
 
 
-def _where(filters: Filters, params: dict[str, Any], dialect: str) -> list[str]:
+def where_clauses(filters: Filters, params: dict[str, Any], dialect: str) -> list[str]:
     clauses = ["sp.tenant_id = :tenant"]
     if filters.filed_from is not None:
         params["filed_from"] = datetime.combine(filters.filed_from, time.min, UTC)
@@ -109,7 +109,8 @@ _Found = list[tuple[int, float, str]]
 """Page id, score (higher is better) and the backend's snippet ("" where it cuts none)."""
 
 
-def _postgres(session: Session, query: Query, clauses: list[str], params: dict[str, Any]) -> _Found:
+def postgres_tsquery(query: Query, params: dict[str, Any]) -> str:
+    """The query as a PostgreSQL tsquery expression; its values go into ``params``."""
     parts = []
     for index, word in enumerate(query.raw_words):
         params[f"w{index}"] = word
@@ -120,11 +121,25 @@ def _postgres(session: Session, query: Query, clauses: list[str], params: dict[s
     for index, prefix in enumerate(query.raw_prefixes):
         params[f"x{index}"] = prefix + ":*"
         parts.append(f"to_tsquery('german', :x{index})")
+    return " && ".join(parts)
+
+
+def sqlite_match(query: Query) -> str:
+    """The query as an FTS5 MATCH expression over the stems. Stems are letters and digits only, so quoting each
+    makes a query FTS5 cannot misread."""
+    parts = [f'"{word}"' for word in query.words]
+    parts += ['"' + " ".join(phrase) + '"' for phrase in query.phrases]
+    parts += [f'"{prefix}"*' for prefix in query.prefixes]
+    return " AND ".join(parts)
+
+
+def _postgres(session: Session, query: Query, clauses: list[str], params: dict[str, Any]) -> _Found:
+    tsquery = postgres_tsquery(query, params)
     params["headline"] = _HEADLINE
     statement = text(
         f"SELECT sp.id, ts_rank_cd(sp.tsv, q.query) AS score, "
         f"ts_headline('german', sp.text, q.query, :headline) AS snippet "
-        f"FROM search_pages sp, (SELECT {' && '.join(parts)} AS query) AS q "
+        f"FROM search_pages sp, (SELECT {tsquery} AS query) AS q "
         f"WHERE sp.tsv @@ q.query AND {' AND '.join(clauses)} "
         f"ORDER BY score DESC, sp.id DESC LIMIT :limit OFFSET :offset"
     )
@@ -136,11 +151,7 @@ def _postgres(session: Session, query: Query, clauses: list[str], params: dict[s
 
 
 def _sqlite(session: Session, query: Query, clauses: list[str], params: dict[str, Any]) -> _Found:
-    # Stems are letters and digits only, so quoting each makes a query FTS5 cannot misread.
-    parts = [f'"{word}"' for word in query.words]
-    parts += ['"' + " ".join(phrase) + '"' for phrase in query.phrases]
-    parts += [f'"{prefix}"*' for prefix in query.prefixes]
-    params["match"] = " AND ".join(parts)
+    params["match"] = sqlite_match(query)
     statement = text(
         f"SELECT sp.id, -bm25({SQLITE_TERMS}) AS score FROM {SQLITE_TERMS} "
         f"JOIN search_pages sp ON sp.id = {SQLITE_TERMS}.rowid "
@@ -156,7 +167,7 @@ def search_pages(
     """The tenant's pages that hold every word, phrase and prefix of the query, best first."""
     params: dict[str, Any] = {"tenant": tenant, "limit": limit, "offset": offset}
     dialect = session.get_bind().dialect.name
-    clauses = _where(filters, params, dialect)
+    clauses = where_clauses(filters, params, dialect)
     found = (_postgres if dialect == "postgresql" else _sqlite)(session, query, clauses, params)
     if not found:
         return []
